@@ -1,0 +1,179 @@
+"""`python -m sandbox` / `sandbox`: serve, reset, dump, show connections and statistics."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+import threading
+import urllib.request
+from pathlib import Path
+
+from .clientenv import client_env, connections
+from .config import SERVICES, SandboxConfig
+
+log = logging.getLogger("sandbox")
+
+
+def _config(args) -> SandboxConfig:
+    cfg = SandboxConfig.from_env()
+    if getattr(args, "dir", None):
+        cfg.data_dir = Path(args.dir)
+    for key in ("seed", "scale", "now", "token_ttl"):
+        if getattr(args, key, None) is not None:
+            setattr(cfg, key, getattr(args, key))
+    if getattr(args, "no_api_tokens", False):
+        cfg.api_tokens_enabled = False
+    for svc in SERVICES:
+        port = getattr(args, f"{svc}_port", None)
+        if port:
+            cfg.ports[svc] = port
+    return cfg
+
+
+def populate(cfg: SandboxConfig, data: str | None = None) -> dict:
+    """Fill an empty sandbox: from a data folder if given (or SANDBOX_DATA), else generate."""
+    from .store import Store
+
+    store = Store(cfg.db_path)
+    data = data or os.environ.get("SANDBOX_DATA")
+    if data:
+        from .datadir import load
+
+        counts = load(store, Path(data))
+        log.info("sandbox: loaded %s", counts)
+        return counts
+    from .generate import generate
+
+    manifest = generate(store, seed=cfg.seed, scale=cfg.scale, now=cfg.now)
+    return manifest.get("counts", {})
+
+
+def cmd_serve(args) -> int:
+    from .server import Sandbox
+    from .store import Store
+
+    cfg = _config(args)
+    if args.reset and cfg.db_path.exists():
+        _wipe(cfg)
+    if Store(cfg.db_path).count("zd_tickets") == 0 and Store(cfg.db_path).get_meta("populated") is None:
+        counts = populate(cfg, args.data)
+        Store(cfg.db_path).set_meta("populated", counts)
+        print(f"sandbox: populated {json.dumps(counts)}", flush=True)
+    sb = Sandbox(cfg)
+    for name, url in sb.addresses().items():
+        print(f"sandbox: {name:<10} {url}", flush=True)
+    print(f"sandbox: CA bundle {sb.tls['bundle']}", flush=True)
+    stop = threading.Event()
+    if args.live:
+        from .live import run_live
+
+        threading.Thread(target=run_live, args=(sb.store, cfg, stop, args.live_interval),
+                         daemon=True).start()
+        print(f"sandbox: live activity every {args.live_interval}s", flush=True)
+    try:
+        asyncio.run(sb.serve())
+    finally:
+        stop.set()
+    return 0
+
+
+def _wipe(cfg: SandboxConfig) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        p = Path(str(cfg.db_path) + suffix)
+        if p.exists():
+            p.unlink()
+
+
+def cmd_reset(args) -> int:
+    cfg = _config(args)
+    _wipe(cfg)
+    from .store import Store
+
+    counts = populate(cfg, args.data)
+    Store(cfg.db_path).set_meta("populated", counts)
+    print(f"sandbox: reset and populated {json.dumps(counts)}")
+    return 0
+
+
+def cmd_dump(args) -> int:
+    from .datadir import dump
+    from .store import Store
+
+    cfg = _config(args)
+    counts = dump(Store(cfg.db_path), Path(args.out))
+    print(f"sandbox: dumped {json.dumps(counts)} to {args.out}")
+    return 0
+
+
+def cmd_connections(args) -> int:
+    cfg = _config(args)
+    conns = connections(cfg)
+    text = json.dumps(conns, indent=2)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text)
+        os.chmod(args.out, 0o600)
+    else:
+        print(text)
+    return 0
+
+
+def cmd_stats(args) -> int:
+    cfg = _config(args)
+    import ssl
+
+    ctx = ssl.create_default_context(cafile=str(cfg.tls_dir / "ca-bundle.pem"))
+    out = {}
+    for svc in SERVICES:
+        try:
+            with urllib.request.urlopen(cfg.base_url(svc) + "/_sandbox/stats", context=ctx, timeout=5) as r:
+                out[svc] = json.loads(r.read())
+        except OSError as exc:
+            out[svc] = {"error": str(exc)}
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    p = argparse.ArgumentParser(prog="sandbox", description=__doc__)
+    p.add_argument("--dir", help="data folder (default data/sandbox or $SANDBOX_DIR)")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    def common(sp):
+        sp.add_argument("--seed", type=int)
+        sp.add_argument("--scale", type=float)
+        sp.add_argument("--now", help="ISO timestamp the generated history is relative to")
+        sp.add_argument("--data", help="load this folder of JSON arrays instead of generating")
+
+    s = sub.add_parser("serve", help="serve every service on loopback")
+    common(s)
+    s.add_argument("--reset", action="store_true", help="wipe and repopulate first")
+    s.add_argument("--live", action="store_true", help="keep creating and updating tickets")
+    s.add_argument("--live-interval", type=float, default=5.0)
+    s.add_argument("--token-ttl", type=int, help="OAuth access-token lifetime, seconds")
+    s.add_argument("--no-api-tokens", action="store_true", help="refuse Zendesk API tokens")
+    for svc in SERVICES:
+        s.add_argument(f"--{svc}-port", type=int)
+    s.set_defaults(func=cmd_serve)
+    r = sub.add_parser("reset", help="wipe the state and repopulate")
+    common(r)
+    r.set_defaults(func=cmd_reset)
+    d = sub.add_parser("dump", help="write the state as a SANDBOX_DATA folder")
+    d.add_argument("out")
+    d.set_defaults(func=cmd_dump)
+    c = sub.add_parser("connections", help="Airflow connections for this sandbox (JSON)")
+    c.add_argument("--out")
+    c.set_defaults(func=cmd_connections)
+    st = sub.add_parser("stats", help="calls, 429s and faults served, per service")
+    st.set_defaults(func=cmd_stats)
+    args = p.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

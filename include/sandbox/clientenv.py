@@ -1,0 +1,71 @@
+"""What a client needs to reach this sandbox: Airflow connections and environment settings."""
+
+from __future__ import annotations
+
+import json
+
+from .config import SandboxConfig, load_credentials
+
+
+def connections(cfg: SandboxConfig) -> dict:
+    """Airflow connections (the `airflow connections import` JSON shape) for this sandbox."""
+    c = load_credentials(cfg.data_dir)
+    zd, sf, pd, gl = c["zendesk"], c["salesforce"], c["pagerduty"], c["gitlab"]
+    return {
+        "zendesk_default": {
+            "conn_type": "zendesk",
+            "host": f"{zd['subdomain']}.zendesk.com",
+            "login": zd["client_id"],
+            "password": zd["client_secret"],
+            "extra": {"auth": "oauth", "email": zd["email"],
+                      "base_url": cfg.base_url("zendesk")},
+        },
+        "salesforce_default": {
+            "conn_type": "salesforce",
+            "login": sf["username"],
+            "password": sf["password"],
+            "extra": {"security_token": sf["security_token"],
+                      "domain": f"{cfg.host}:{cfg.ports['salesforce']}",
+                      "instance_url": cfg.base_url("salesforce"), "version": "59.0"},
+        },
+        "pagerduty_default": {
+            "conn_type": "pagerduty",
+            "password": pd["api_key"],
+            "extra": {"base_url": cfg.base_url("pagerduty")},
+        },
+        "pagerduty_events_default": {
+            "conn_type": "pagerduty_events",
+            "password": pd["routing_key"],
+            "extra": {"base_url": cfg.base_url("pagerduty")},
+        },
+        "gitlab_default": {
+            "conn_type": "http",
+            "host": cfg.base_url("gitlab"),
+            "password": gl["token"],
+            "extra": {"feedback_project": "gitlab-com/support/feedback"},
+        },
+        "slack_default": {
+            "conn_type": "slackwebhook",
+            "password": cfg.base_url("slack") + c["slack"]["webhook_path"],
+        },
+    }
+
+
+
+def client_env(cfg: SandboxConfig) -> dict[str, str]:
+    """Environment for any process that should talk to this sandbox.
+
+    The CA bundle is certifi's roots plus the sandbox CA, so real hosts still verify;
+    zenpy has no base-URL option and is pointed at loopback by its own variables;
+    the connections are Airflow's standard AIRFLOW_CONN_<ID> JSON.
+    """
+    bundle = str((cfg.tls_dir / "ca-bundle.pem").resolve())
+    env = {
+        "REQUESTS_CA_BUNDLE": bundle,
+        "SSL_CERT_FILE": bundle,
+        "ZENPY_FORCE_SCHEME": cfg.scheme("zendesk"),
+        "ZENPY_FORCE_NETLOC": f"{cfg.host}:{cfg.ports['zendesk']}",
+    }
+    for conn_id, conn in connections(cfg).items():
+        env[f"AIRFLOW_CONN_{conn_id.upper()}"] = json.dumps(conn)
+    return env

@@ -1,0 +1,1 @@
+"""One module per imitated system; each exposes `routes(ctx)` and optionally `is_incremental(path)`."""

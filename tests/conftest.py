@@ -1,0 +1,81 @@
+"""Shared fixtures: a real sandbox on loopback, and warehouses on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from sandbox.clientenv import client_env
+from sandbox.config import SERVICES, SandboxConfig, ServiceRealism
+from sandbox.server import Sandbox, free_port
+from sandbox.store import Store
+
+# Fixtures of the warehouse live in their own module to keep this one readable.
+pytest_plugins = ["tests.fixtures_warehouse"]
+
+TEST_SEED = 7
+TEST_SCALE = 0.05
+
+
+def sandbox_config(folder: Path, **overrides) -> SandboxConfig:
+    """A sandbox on free ports with no rate limits or faults (tests switch them on)."""
+    cfg = SandboxConfig(
+        data_dir=folder,
+        ports={svc: free_port() for svc in SERVICES},
+        seed=TEST_SEED,
+        scale=TEST_SCALE,
+        now="2026-11-20T12:00:00Z",
+        realism={svc: ServiceRealism() for svc in SERVICES},
+    )
+    for key, value in overrides.items():
+        setattr(cfg, key, value)
+    return cfg
+
+
+@pytest.fixture(scope="session")
+def sandbox_factory(tmp_path_factory) -> Iterator[Callable[..., Sandbox]]:
+    """Start sandboxes: `factory(populate=fn(store, cfg) | "generate" | None, **config)`.
+
+    Each sandbox carries `.env`, the client environment (CA bundle, zenpy netloc,
+    AIRFLOW_CONN_*) to apply with `use_sandbox(monkeypatch, sb)`.
+    """
+    started: list[Sandbox] = []
+
+    def factory(populate: Callable[[Store, SandboxConfig], None] | str | None = None, **overrides) -> Sandbox:
+        cfg = sandbox_config(tmp_path_factory.mktemp("sandbox"), **overrides)
+        if populate == "generate":
+            from sandbox.generate import generate
+
+            generate(Store(cfg.db_path), seed=cfg.seed, scale=cfg.scale, now=cfg.now)
+        elif callable(populate):
+            populate(Store(cfg.db_path), cfg)
+        sb = Sandbox(cfg).start_in_thread()
+        started.append(sb)
+        sb.env = client_env(cfg)
+        return sb
+
+    yield factory
+    for sb in started:
+        sb.stop()
+
+
+@pytest.fixture(scope="session")
+def sandbox(sandbox_factory) -> Sandbox:
+    """One shared sandbox with the generated organization at test scale. Do not write to it
+    in ways other tests would notice; start your own with `sandbox_factory` for that."""
+    return sandbox_factory(populate="generate")
+
+
+def use_sandbox(monkeypatch: pytest.MonkeyPatch, sb: Sandbox) -> Sandbox:
+    """Point this test's clients (env: CA bundle, zenpy, AIRFLOW_CONN_*) at `sb`."""
+    for key, value in sb.env.items():
+        monkeypatch.setenv(key, value)
+    return sb
+
+
+@pytest.fixture
+def sandbox_env(monkeypatch, sandbox) -> Sandbox:
+    """The shared sandbox with this test's environment pointed at it."""
+    return use_sandbox(monkeypatch, sandbox)

@@ -1,0 +1,1 @@
+"""Warehouse fixtures (filled by the foundation work)."""
