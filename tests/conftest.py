@@ -2,6 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+
+# Airflow reads its settings at import: give the test session its own home and metadata DB,
+# with the project's DAG and plugin folders, before anything imports airflow.
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_AIRFLOW_HOME = tempfile.mkdtemp(prefix="support-ops-airflow-")
+os.environ["AIRFLOW_HOME"] = _AIRFLOW_HOME
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = os.path.join(_ROOT, "dags")
+os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = os.path.join(_ROOT, "plugins")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME}/airflow.db"
+os.environ["SUPPORT_OPS_DATA_DIR"] = os.path.join(_AIRFLOW_HOME, "data")
+os.environ.pop("AIRFLOW_CONN_SUPPORT_WAREHOUSE", None)
+
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -79,3 +94,14 @@ def use_sandbox(monkeypatch: pytest.MonkeyPatch, sb: Sandbox) -> Sandbox:
 def sandbox_env(monkeypatch, sandbox) -> Sandbox:
     """The shared sandbox with this test's environment pointed at it."""
     return use_sandbox(monkeypatch, sandbox)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Say plainly whether the warehouse tests ran on PostgreSQL."""
+    passed = [r for r in terminalreporter.stats.get("passed", []) if "[postgres" in r.nodeid]
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if "[postgres" in r.nodeid]
+    terminalreporter.write_sep("-", "warehouse backends")
+    terminalreporter.write_line(
+        f"PostgreSQL variants: {len(passed)} passed, {len(skipped)} skipped"
+        + ("  (NOTICE: no PostgreSQL server; run with one, as CI does)" if skipped and not passed else "")
+    )

@@ -138,6 +138,45 @@ def cmd_stats(args) -> int:
     return 0
 
 
+def cmd_env(args) -> int:
+    """Shell `export` lines that point clients (and Airflow) at this sandbox."""
+    import shlex
+
+    cfg = _config(args)
+    for key, value in client_env(cfg).items():
+        print(f"export {key}={shlex.quote(value)}")
+    return 0
+
+
+def cmd_wait(args) -> int:
+    """Wait until every service answers its health check (for scripts)."""
+    import ssl
+    import time
+
+    cfg = _config(args)
+    deadline = time.time() + args.timeout
+    pending = set(SERVICES)
+    while pending and time.time() < deadline:
+        ctx = None
+        bundle = cfg.tls_dir / "ca-bundle.pem"
+        if bundle.exists():
+            ctx = ssl.create_default_context(cafile=str(bundle))
+        for svc in sorted(pending):
+            try:
+                url = cfg.base_url(svc) + "/_sandbox/health"
+                with urllib.request.urlopen(url, context=ctx, timeout=2) as r:
+                    if r.status == 200:
+                        pending.discard(svc)
+            except OSError:
+                pass
+        if pending:
+            time.sleep(0.5)
+    if pending:
+        print(f"sandbox: not answering after {args.timeout}s: {', '.join(sorted(pending))}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     p = argparse.ArgumentParser(prog="sandbox", description=__doc__)
@@ -171,6 +210,11 @@ def main(argv: list[str] | None = None) -> int:
     c.set_defaults(func=cmd_connections)
     st = sub.add_parser("stats", help="calls, 429s and faults served, per service")
     st.set_defaults(func=cmd_stats)
+    e = sub.add_parser("env", help="export lines that point clients at this sandbox")
+    e.set_defaults(func=cmd_env)
+    w = sub.add_parser("wait", help="wait until every service answers")
+    w.add_argument("--timeout", type=float, default=120)
+    w.set_defaults(func=cmd_wait)
     args = p.parse_args(argv)
     return args.func(args)
 

@@ -1,0 +1,88 @@
+# Support Ops Pipelines — every set-up step lives here, so a clean clone needs nothing else.
+#   make demo   run every pipeline once against the embedded sandbox
+#   make test   ruff (with Airflow's AIR rules) and the whole pytest suite
+#   make up / make down   Airflow standalone (UI :8080) + sandbox in the background
+#   make bench  benchmarks (figures and ratios)
+#   eval "$$(make -s env)"   prepare a shell: venv, Airflow home, sandbox connections
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+RUN := $(CURDIR)/.airflow/run
+
+export AIRFLOW_HOME := $(CURDIR)/.airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN := sqlite:///$(CURDIR)/.airflow/airflow.db
+export AIRFLOW__CORE__EXECUTOR := LocalExecutor
+export AIRFLOW__CORE__PARALLELISM := 4
+export AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL := 30
+export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION := False
+export SUPPORT_OPS_DATA_DIR ?= $(CURDIR)/data
+export SANDBOX_DIR ?= $(CURDIR)/data/sandbox
+export PYTHONUNBUFFERED := 1
+
+.PHONY: install demo test lint up down env bench sandbox sandbox-stop sandbox-reset airflow-init lock clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $@
+
+airflow-init: install
+	@mkdir -p $(AIRFLOW_HOME) $(RUN)
+	@$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/db-migrate.log; exit 1)
+	@echo "airflow: metadata DB ready ($(AIRFLOW_HOME)/airflow.db)"
+
+## The sandbox in the background (PID file), and the Airflow connections pointing at it.
+sandbox: install
+	@scripts/sandbox_up.sh
+
+sandbox-stop:
+	@scripts/stop_pidfile.sh $(RUN)/sandbox.pid sandbox
+
+sandbox-reset: install
+	$(BIN)/sandbox reset
+
+connections: airflow-init sandbox
+	@$(BIN)/sandbox connections --out $(AIRFLOW_HOME)/connections.json
+	@$(BIN)/airflow connections import --overwrite $(AIRFLOW_HOME)/connections.json > /dev/null
+	@$(BIN)/airflow connections delete support_warehouse > /dev/null 2>&1 || true
+	@$(BIN)/airflow connections add support_warehouse --conn-type generic \
+	  --conn-extra '{"sqlalchemy_url": "sqlite:///$(SUPPORT_OPS_DATA_DIR)/warehouse.db"}' > /dev/null
+	@echo "airflow: connections imported from $(AIRFLOW_HOME)/connections.json (+ support_warehouse)"
+
+demo: connections
+	@scripts/demo.sh
+
+test: install
+	@scripts/test.sh
+
+lint: install
+	$(BIN)/ruff check .
+
+up: connections
+	@scripts/up.sh
+
+down:
+	@scripts/stop_pidfile.sh $(RUN)/airflow.pid airflow
+	@scripts/stop_pidfile.sh $(RUN)/sandbox.pid sandbox
+
+env:
+	@scripts/env.sh
+
+bench: install
+	@scripts/bench.sh
+
+lock:
+	$(BIN)/python -m pip freeze --exclude-editable > constraints.txt
+
+clean: down
+	rm -rf $(AIRFLOW_HOME) data

@@ -1,0 +1,63 @@
+"""The one place for configuration: defaults, environment overrides, documented.
+
+Every setting has a default that works against the embedded sandbox; each can be
+overridden by the environment variable named beside it. Secrets never live here:
+they come from Airflow connections.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+# Airflow connection ids (DESIGN §2).
+WAREHOUSE_CONN_ID = "support_warehouse"
+ZENDESK_CONN_ID = "zendesk_default"
+SALESFORCE_CONN_ID = "salesforce_default"
+PAGERDUTY_CONN_ID = "pagerduty_default"
+PAGERDUTY_EVENTS_CONN_ID = "pagerduty_events_default"
+SLACK_CONN_ID = "slack_default"
+GITLAB_CONN_ID = "gitlab_default"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Project settings. Build with `settings()` to pick up the environment."""
+
+    # SUPPORT_OPS_DATA_DIR: warehouse file, reports, GX project (git-ignored).
+    data_dir: Path = field(default_factory=lambda: Path(_env("SUPPORT_OPS_DATA_DIR", str(PROJECT_ROOT / "data"))))
+    # SUPPORT_OPS_MAIL_LIST: the mail-list address whose tickets are auto-closed (DESIGN §5).
+    mail_list_address: str = field(default_factory=lambda: _env("SUPPORT_OPS_MAIL_LIST", "mail-list@gitlab.com"))
+    # SUPPORT_OPS_CSAT_TARGET: the CSAT KPI target.
+    csat_target: float = field(default_factory=lambda: float(_env("SUPPORT_OPS_CSAT_TARGET", "0.95")))
+    # SUPPORT_OPS_EXTRACT_START: where a first extraction starts (ISO date/time, UTC).
+    extract_start: str = field(default_factory=lambda: _env("SUPPORT_OPS_EXTRACT_START", "2020-01-01T00:00:00Z"))
+    # SUPPORT_OPS_QUARANTINE_MAX_RATIO: a task fails only above this share of bad records.
+    quarantine_max_ratio: float = field(
+        default_factory=lambda: float(_env("SUPPORT_OPS_QUARANTINE_MAX_RATIO", "0.05"))
+    )
+    # SUPPORT_OPS_BLOCKING_CHECKS: integrity checks that block the organization sync.
+    blocking_checks: tuple[str, ...] = field(
+        default_factory=lambda: tuple(
+            c.strip() for c in _env("SUPPORT_OPS_BLOCKING_CHECKS", "duplicate_salesforce_account").split(",") if c.strip()
+        )
+    )
+
+    @property
+    def warehouse_file(self) -> Path:
+        return self.data_dir / "warehouse.db"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+
+def settings() -> Settings:
+    return Settings()

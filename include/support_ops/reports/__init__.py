@@ -1,0 +1,1 @@
+"""Generated reports (KPI report, integrity summary, Data Docs) and their index page."""

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Prints export lines: eval "$(make -s env)" prepares a shell for airflow, the hooks and the CLIs.
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+echo "export VIRTUAL_ENV='$ROOT/.venv'"
+echo "export PATH='$ROOT/.venv/bin':\"\$PATH\""
+for v in AIRFLOW_HOME AIRFLOW__CORE__DAGS_FOLDER AIRFLOW__CORE__PLUGINS_FOLDER AIRFLOW__CORE__LOAD_EXAMPLES \
+         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN AIRFLOW__CORE__EXECUTOR AIRFLOW__CORE__PARALLELISM \
+         AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION SUPPORT_OPS_DATA_DIR SANDBOX_DIR; do
+  printf "export %s='%s'\n" "$v" "${!v}"
+done
+if [ -x "$ROOT/.venv/bin/sandbox" ]; then
+  "$ROOT/.venv/bin/sandbox" env
+  echo "export AIRFLOW_CONN_SUPPORT_WAREHOUSE='sqlite:///$SUPPORT_OPS_DATA_DIR/warehouse.db'"
+fi

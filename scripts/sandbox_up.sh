@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+source "$(dirname "$0")/common.sh"
+start_sandbox > /dev/null
+say "sandbox running (log: $LOGS/sandbox.log)"
+grep '^sandbox:' "$LOGS/sandbox.log" | sed 's/^/    /' || true
