@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
-# Rows per statement: keeps bound parameters under SQLite's and PostgreSQL's limits.
-_MAX_PARAMS = 30000
+# Rows per executemany call: bounds memory of one call, whatever the caller sends.
+_BATCH = 5000
 
 
 def upsert(
@@ -37,15 +37,12 @@ def upsert(
         insert = sqlite.insert
     else:  # pragma: no cover - only the two supported warehouses
         raise NotImplementedError(f"upsert: unsupported dialect {dialect!r}")
-    per_stmt = max(1, _MAX_PARAMS // max(1, len(columns)))
-    for start in range(0, len(rows), per_stmt):
-        chunk = rows[start : start + per_stmt]
-        stmt = insert(table).values(chunk)
-        if update:
-            stmt = stmt.on_conflict_do_update(
-                index_elements=keys, set_={c: stmt.excluded[c] for c in update}
-            )
-        else:
-            stmt = stmt.on_conflict_do_nothing(index_elements=keys)
-        conn.execute(stmt)
+    stmt = insert(table)
+    if update:
+        stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in update})
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+    # executemany: SQLAlchemy batches it ("insertmanyvalues") within each driver's limits.
+    for start in range(0, len(rows), _BATCH):
+        conn.execute(stmt, rows[start : start + _BATCH])
     return len(rows)
