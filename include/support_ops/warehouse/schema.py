@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -104,4 +105,154 @@ integrity_findings = Table(
     Column("entity_id", String(32), primary_key=True),
     Column("details", JSON, nullable=True),
     Column("first_seen", Date, nullable=False),
+)
+
+# -- extracted source data (typed columns for what KPIs, checks and sync use, plus raw JSON) --
+def _ts(name: str, **kw) -> Column:
+    return Column(name, DateTime(timezone=True), **kw)
+
+
+def _extracted() -> list[Column]:
+    return [Column("raw", JSON, nullable=False), _ts("extracted_at", nullable=False)]
+
+
+zd_tickets = Table(
+    "zd_tickets",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("status", String(16), nullable=False),
+    Column("is_deleted", Boolean, nullable=False),
+    Column("via_channel", String(32)),
+    Column("recipient", String(255)),
+    Column("requester_id", BigInteger, index=True),
+    Column("organization_id", BigInteger, index=True),
+    Column("ticket_form_id", BigInteger),
+    Column("priority", String(16)),
+    Column("tags", JSON, nullable=False),
+    _ts("created_at"),
+    _ts("updated_at"),
+    Column("generated_timestamp", BigInteger),
+    _ts("solved_at", index=True),
+    Column("satisfaction_score", String(16)),
+    *_extracted(),
+)
+
+zd_ticket_metrics = Table(
+    "zd_ticket_metrics",
+    metadata,
+    Column("ticket_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("id", BigInteger),
+    _ts("solved_at"),
+    Column("reopens", Integer),
+    Column("replies", Integer),
+    Column("reply_time_minutes", Integer),
+    Column("full_resolution_time_minutes", Integer),
+    _ts("updated_at"),
+    *_extracted(),
+)
+
+zd_satisfaction_ratings = Table(
+    "zd_satisfaction_ratings",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("ticket_id", BigInteger, index=True),
+    Column("requester_id", BigInteger),
+    Column("assignee_id", BigInteger),
+    Column("group_id", BigInteger),
+    Column("score", String(16), nullable=False),
+    Column("comment", Text),
+    Column("reason", String(255)),
+    Column("reason_id", BigInteger),
+    _ts("created_at"),
+    _ts("updated_at"),
+    *_extracted(),
+)
+
+zd_organizations = Table(
+    "zd_organizations",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("name", String(255), nullable=False),
+    Column("domain_names", JSON, nullable=False),
+    Column("external_id", String(255)),
+    Column("tags", JSON, nullable=False),
+    Column("salesforce_id", String(32)),
+    Column("support_level", String(64)),
+    Column("aar", Float),
+    Column("account_owner", String(255)),
+    Column("number_of_seats", Integer),
+    Column("market_segment", String(64)),
+    Column("sales_segmentation", String(64)),
+    Column("technical_account_manager", String(255)),
+    Column("account_type", String(64)),
+    _ts("created_at"),
+    _ts("updated_at"),
+    _ts("deleted_at"),
+    *_extracted(),
+)
+
+zd_users = Table(
+    "zd_users",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("name", String(255)),
+    Column("email", String(255)),
+    Column("role", String(32)),
+    Column("organization_id", BigInteger, index=True),
+    Column("active", Boolean),
+    _ts("created_at"),
+    _ts("updated_at"),
+    *_extracted(),
+)
+
+zd_ticket_forms = Table(
+    "zd_ticket_forms",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("name", String(255), nullable=False),
+    Column("active", Boolean),
+    _ts("created_at"),
+    _ts("updated_at"),
+    *_extracted(),
+)
+
+zd_ticket_metric_events = Table(
+    "zd_ticket_metric_events",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("ticket_id", BigInteger, nullable=False, index=True),
+    Column("metric", String(64), nullable=False),
+    Column("instance_id", Integer),
+    Column("type", String(32), nullable=False),
+    _ts("time", nullable=False),
+    Column("sla_target", Integer),
+    Column("sla_business_hours", Boolean),
+    Column("sla_policy_id", BigInteger),
+    Column("sla_policy_title", String(255)),
+    *_extracted(),
+)
+
+sf_accounts = Table(
+    "sf_accounts",
+    metadata,
+    Column("id", String(18), primary_key=True),
+    Column("id15", String(15), nullable=False, index=True),
+    Column("name", String(255)),
+    Column("type", String(64)),
+    Column("owner_name", String(255)),
+    Column("website", String(255)),
+    Column("is_deleted", Boolean, nullable=False),
+    _ts("created_date"),
+    _ts("last_modified_date"),
+    _ts("system_modstamp"),
+    Column("support_level", String(64)),
+    Column("carr", Float),
+    Column("licenses", Integer),
+    Column("market_segment", String(64)),
+    Column("sales_segmentation", String(64)),
+    Column("technical_account_manager", String(255)),
+    Column("zendesk_organization_id", String(32)),
+    Column("zendesk_organization_name", String(255)),
+    Column("deployment", String(255)),
+    *_extracted(),
 )

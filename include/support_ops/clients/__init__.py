@@ -1,0 +1,1 @@
+"""Clients for the external systems, built from Airflow connections through the provider hooks."""

@@ -1,0 +1,1 @@
+"""Incremental extraction of Zendesk and Salesforce into the warehouse, exactly once."""
