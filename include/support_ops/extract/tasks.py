@@ -1,0 +1,32 @@
+"""Entry points the extraction DAGs call: one stream per task, migrated warehouse, hook-built client."""
+
+from __future__ import annotations
+
+import logging
+
+from ..warehouse import get_engine, upgrade
+
+log = logging.getLogger(__name__)
+
+
+def run_zendesk_stream(name: str, max_pages: int | None = None) -> dict:
+    """Extract one Zendesk stream (see zendesk_streams.STREAMS) into the warehouse."""
+    from ..clients.zendesk import SupportZendeskHook
+    from .zendesk import extract_all
+
+    engine = get_engine()
+    upgrade(engine)
+    result = extract_all(engine, SupportZendeskHook(), [name], max_pages=max_pages)[name]
+    log.info("zendesk %s: %s", name, result)
+    return result
+
+
+def run_salesforce_accounts(full_refresh: bool = False) -> dict:
+    from ..clients.salesforce import salesforce_client
+    from .salesforce import extract_accounts
+
+    engine = get_engine()
+    upgrade(engine)
+    result = extract_accounts(engine, salesforce_client(), full_refresh=full_refresh).as_dict()
+    log.info("salesforce accounts: %s", result)
+    return result
