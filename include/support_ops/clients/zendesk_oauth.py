@@ -71,9 +71,28 @@ class OAuthTokens:
                 log.info("zendesk oauth: refresh token refused, using client credentials")
         self._grant({"grant_type": "client_credentials", "scope": self.scope})
 
+    def _post(self, payload: dict, attempts: int = 6) -> requests.Response:
+        """POST to the token endpoint, riding out transient failures (429, 5xx, drops)."""
+        delay = 0.5
+        for attempt in range(1, attempts + 1):
+            try:
+                resp = self._http.post(self.token_url, json=payload, timeout=30)
+                if resp.status_code == 429 or resp.status_code >= 500:
+                    raise requests.HTTPError(f"HTTP {resp.status_code}")
+                resp.json()  # a truncated body is a transient failure too
+                return resp
+            except (requests.RequestException, ValueError) as exc:
+                if attempt == attempts:
+                    raise ZendeskAuthError(f"Zendesk OAuth token endpoint unavailable: {exc}") from None
+                wait = float(getattr(locals().get("resp"), "headers", {}).get("Retry-After", delay))
+                log.warning("zendesk oauth: %s; retry %d in %.1fs", type(exc).__name__, attempt, wait)
+                time.sleep(min(wait, 30.0))
+                delay = min(delay * 2, 10.0)
+        raise AssertionError("unreachable")
+
     def _grant(self, data: dict) -> None:
         payload = {**data, "client_id": self.client_id, "client_secret": self._secret}
-        resp = self._http.post(self.token_url, json=payload, timeout=30)
+        resp = self._post(payload)
         if resp.status_code >= 400:
             raise ZendeskAuthError(
                 f"Zendesk OAuth {data['grant_type']} grant refused ({resp.status_code}) for client "

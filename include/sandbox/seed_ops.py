@@ -1,0 +1,426 @@
+"""Deterministic seed data for the sandbox's PagerDuty and GitLab.
+
+PagerDuty follows the seed handbook page ("Other tools → PagerDuty"): its services,
+escalation policies (rules and delays), schedules (ids, regional hours, Monday 07:00 UTC
+hand-off) and invented users. GitLab gets the two projects the product writes to.
+No randomness: the same call always writes the same documents.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .collections import (
+    GL_FILES,
+    GL_PROJECTS,
+    PD_ESCALATION_POLICIES,
+    PD_INCIDENTS,
+    PD_SCHEDULES,
+    PD_SERVICES,
+    PD_USERS,
+)
+from .store import Store
+
+PD_WEB = "https://gitlab.pagerduty.com"
+PD_API = "https://api.pagerduty.com"
+WEEK = 7 * 24 * 3600
+# A Monday at 07:00 UTC shortly after the handbook section was written (2019-10-04).
+ROTATION_START = "2019-10-07T07:00:00Z"
+
+# Regional hours of on-call duty (UTC): (start time of day, duration in hours).
+REGION_HOURS = {"AMER": ("15:00:00", 8), "APAC": ("23:00:00", 8), "EMEA": ("07:00:00", 8)}
+
+_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+_FIRST = [
+    "Avery", "Bruno", "Celine", "Dario", "Elif", "Farah", "Gideon", "Hana", "Ivo", "Jun",
+    "Kaia", "Lorenzo", "Mireille", "Nikhil", "Odette", "Pavel", "Quinn", "Rosalind", "Soren",
+    "Tamsin", "Umar", "Vesna", "Wendell", "Ximena", "Yusuf", "Zora", "Anselm", "Bettina",
+    "Cyrus", "Delphine", "Emeric", "Fenna", "Gareth", "Hollis", "Ines", "Jorah", "Kemal",
+    "Linnea", "Matthias", "Noor", "Orla", "Priya", "Ronan", "Saskia", "Teodor", "Ulla",
+    "Viggo", "Wren", "Yara", "Zeno", "Amara", "Boris", "Clio", "Desmond",
+]
+_LAST = [
+    "Abernathy", "Brightwater", "Castellan", "Drummond", "Eskildsen", "Fairbanks", "Galloway",
+    "Halvorsen", "Ingram", "Jessop", "Kowalczyk", "Lindqvist", "Marchetti", "Nakashima",
+    "Okonkwo", "Pemberton", "Quartermain", "Rasmussen", "Sutherland", "Thorne", "Underhill",
+    "Valdez", "Whitcombe", "Yamamura", "Zielinski",
+]
+
+_TZ = {
+    "AMER": ["America/New_York", "America/Chicago", "America/Los_Angeles", "America/Toronto"],
+    "APAC": ["Australia/Sydney", "Asia/Singapore", "Asia/Tokyo", "Pacific/Auckland"],
+    "EMEA": ["Europe/London", "Europe/Berlin", "Europe/Amsterdam", "Africa/Johannesburg"],
+}
+
+# Rotation pools: (key, region for time zones, job title, how many people).
+_POOLS = [
+    ("ce_amer", "AMER", "Support Engineer", 4),
+    ("ce_apac", "APAC", "Support Engineer", 4),
+    ("ce_emea", "EMEA", "Support Engineer", 4),
+    ("ce_emea_escalation", "EMEA", "Senior Support Engineer", 3),
+    ("us_federal", "AMER", "Support Engineer, US Federal", 4),
+    ("us_federal_leads", "AMER", "Support Engineering Manager, US Federal", 3),
+    ("frt_east", "AMER", "Support Engineer", 3),
+    ("frt_west", "AMER", "Support Engineer", 3),
+    ("sla_east", "AMER", "Support Engineer", 3),
+    ("sla_west", "AMER", "Support Engineer", 3),
+    ("sm_amer", "AMER", "Support Engineering Manager", 3),
+    ("sm_apac", "APAC", "Support Engineering Manager", 3),
+    ("sm_emea", "EMEA", "Support Engineering Manager", 3),
+    ("staff", "EMEA", "Staff Support Engineer", 8),
+]
+
+# Schedules: (id, name, pool, restriction: region name or None for round the clock).
+_SCHEDULES = [
+    ("PIQ317K", "Customer Emergencies - AMER", "ce_amer", "AMER"),
+    ("P3UR3IV", "Customer Emergencies - APAC", "ce_apac", "APAC"),
+    ("P9SV029", "Customer Emergencies - EMEA", "ce_emea", "EMEA"),
+    ("P8N34WC", "Customer Emergencies EMEA Escalation", "ce_emea_escalation", "EMEA"),
+    ("P89ZYHZ", "US Federal On-Call", "us_federal", None),
+    ("PNNCL8O", "FRT Hawk - AMER Easterly", "frt_east", "AMER"),
+    ("PFR91E4", "FRT Hawk - AMER Westerly", "frt_west", "AMER"),
+    ("PARKBKA", "SLA Hawk - AMER Easterly", "sla_east", "AMER"),
+    # The handbook links both SLA Hawk schedules to PARKBKA; ids must be unique here.
+    ("PARKW3T", "SLA Hawk - AMER Westerly", "sla_west", "AMER"),
+    ("PTI56V1", "Support Manager - AMER", "sm_amer", "AMER"),
+    ("PWBXTYX", "Support Manager - APAC", "sm_apac", "APAC"),
+    ("PXQ2ZAZ", "Support Manager - EMEA", "sm_emea", "EMEA"),
+    ("P9UIIDY", "SSAT Reviewing Manager", "managers", None),
+]
+
+# Escalation policies: (id, name, description, num_loops, rules as (delay minutes, targets)).
+# A target is "S:<schedule id>" or "U:<pool>" (every user of that pool).
+_POLICIES = [
+    ("PKV6GCH", "Customer Emergency Rotation",
+     "Who is paged for a customer emergency.", 5, [
+         (10, ["S:PIQ317K", "S:P3UR3IV", "S:P9SV029"]),
+         (5, ["S:PTI56V1", "S:PWBXTYX", "S:PXQ2ZAZ"]),
+         (5, ["S:P8N34WC", "U:staff"]),
+     ]),
+    ("PNPWBEW", "US Federal Customer Emergency Rotation",
+     "Who is paged for a US Federal customer emergency.", 0, [
+         (15, ["S:P89ZYHZ"]),
+         (20, ["S:PTI56V1"]),
+         (30, ["U:us_federal_leads"]),
+     ]),
+    ("PXMRPM3", "Customer Support - FRT Hawk",
+     "Scheduling only: who plays FRT Hawk. Should never page.", 0, [
+         (30, ["S:PNNCL8O", "S:PFR91E4", "S:P3UR3IV", "S:P9SV029"]),
+     ]),
+    ("PSOXH3X", "Customer Support - SLA Hawk",
+     "Scheduling only: who plays SLA Hawk. Should never page.", 0, [
+         (30, ["S:PARKBKA", "S:PARKW3T"]),
+     ]),
+    ("PGNLUZ1", "Support Managers", "Which Support Manager is on call.", 0, [
+         (30, ["S:PTI56V1", "S:PXQ2ZAZ", "S:PWBXTYX"]),
+     ]),
+    ("PSSATRP", "SSAT Reviewing Manager", "Tracking only: who reviews SSAT feedback this week.", 0, [
+         (30, ["S:P9UIIDY"]),
+     ]),
+]
+
+# Services: (id, name, description, escalation policy id, alerting Slack channel or None).
+_SERVICES = [
+    ("PL3TX00", "Customer Support", "Who is on call for Emergency Support.", "PKV6GCH",
+     "#support_self-managed"),
+    ("P8K2XHK", "Customer Support - US Federal",
+     "Who is on call for Emergency Support for US Federal customers.", "PNPWBEW", None),
+    ("P6IRZCX", "FRT Hawk", "Who plays the FRT Hawk role. Scheduling only.", "PXMRPM3", None),
+    ("PFUEHWO", "SLA Hawk", "Who plays the SLA Hawk role. Scheduling only.", "PSOXH3X", None),
+    ("PTFI8XR", "Support Managers", "Which Support Manager is on call.", "PGNLUZ1",
+     "#support-managers"),
+    ("PSSATRM", "SSAT Reviewing Manager",
+     "Tracking only: the Support Manager reviewing SSAT feedback this week.", "PSSATRP", None),
+]
+
+
+def pd_id(text: str, prefix: str = "P") -> str:
+    """A PagerDuty-looking 7-character id, stable for the same text."""
+    digest = int(hashlib.sha1(text.encode()).hexdigest(), 16)
+    chars = []
+    for _ in range(6):
+        digest, r = divmod(digest, len(_ALPHABET))
+        chars.append(_ALPHABET[r])
+    return prefix + "".join(chars)
+
+
+def _ref(kind: str, obj_id: str, summary: str, path: str) -> dict[str, Any]:
+    return {
+        "id": obj_id,
+        "type": f"{kind}_reference",
+        "summary": summary,
+        "self": f"{PD_API}/{path}/{obj_id}",
+        "html_url": f"{PD_WEB}/{path}/{obj_id}",
+    }
+
+
+def _users() -> tuple[list[dict], dict[str, list[dict]]]:
+    users: list[dict] = []
+    pools: dict[str, list[dict]] = {}
+    n = 0
+    for key, region, title, size in _POOLS:
+        pools[key] = []
+        for i in range(size):
+            first = _FIRST[n % len(_FIRST)]
+            last = _LAST[(n * 7 + 3) % len(_LAST)]
+            n += 1
+            email = f"{first.lower()}.{last.lower()}@example.com"
+            uid = pd_id("user:" + email)
+            user = {
+                "id": uid,
+                "type": "user",
+                "summary": f"{first} {last}",
+                "name": f"{first} {last}",
+                "email": email,
+                "time_zone": _TZ[region][i % len(_TZ[region])],
+                "color": ["purple", "green", "teal", "orange", "red"][n % 5],
+                "role": "user" if "Manager" not in title else "manager",
+                "job_title": title,
+                "description": f"{title} ({region})",
+                "invitation_sent": False,
+                "avatar_url": f"https://secure.gravatar.com/avatar/{uid.lower()}.png",
+                "teams": [],
+                "contact_methods": [],
+                "notification_rules": [],
+                "self": f"{PD_API}/users/{uid}",
+                "html_url": f"{PD_WEB}/users/{uid}",
+            }
+            users.append(user)
+            pools[key].append(user)
+    pools["managers"] = pools["sm_amer"] + pools["sm_emea"] + pools["sm_apac"]
+    return users, pools
+
+
+def _user_ref(u: dict) -> dict:
+    return _ref("user", u["id"], u["name"], "users")
+
+
+def _schedule(sid: str, name: str, members: list[dict], region: str | None) -> dict:
+    restrictions = []
+    if region:
+        start, hours = REGION_HOURS[region]
+        restrictions = [{"type": "daily_restriction", "start_time_of_day": start,
+                         "duration_seconds": hours * 3600}]
+    layer = {
+        "id": pd_id("layer:" + sid),
+        "name": "Layer 1",
+        "start": ROTATION_START,
+        "end": None,
+        "rotation_virtual_start": ROTATION_START,
+        "rotation_turn_length_seconds": WEEK,
+        "users": [{"user": _user_ref(u)} for u in members],
+        "restrictions": restrictions,
+    }
+    hours = (f"{REGION_HOURS[region][0][:5]} UTC for {REGION_HOURS[region][1]} hours"
+             if region else "round the clock")
+    return {
+        "id": sid,
+        "type": "schedule",
+        "summary": name,
+        "name": name,
+        "description": f"Weekly rotation, hand-off Monday 07:00 UTC; on duty {hours}.",
+        "time_zone": "UTC",
+        "self": f"{PD_API}/schedules/{sid}",
+        "html_url": f"{PD_WEB}/schedules/{sid}",
+        "users": [_user_ref(u) for u in members],
+        "teams": [],
+        "escalation_policies": [],
+        "schedule_layers": [layer],
+        "overrides": [],
+    }
+
+
+def seed_pagerduty(store: Store, now: datetime) -> dict[str, int]:
+    """Write the handbook's PagerDuty setup into the store; returns counts per collection."""
+    users, pools = _users()
+    schedules = {sid: _schedule(sid, name, pools[pool], region)
+                 for sid, name, pool, region in _SCHEDULES}
+    policies: dict[str, dict] = {}
+    for pid, name, desc, loops, rules in _POLICIES:
+        out_rules = []
+        for level, (delay, targets) in enumerate(rules, start=1):
+            refs = []
+            for target in targets:
+                kind, key = target.split(":", 1)
+                if kind == "S":
+                    refs.append(_ref("schedule", key, schedules[key]["name"], "schedules"))
+                else:
+                    refs.extend(_user_ref(u) for u in pools[key])
+            out_rules.append({"id": pd_id(f"rule:{pid}:{level}"),
+                              "escalation_delay_in_minutes": delay, "targets": refs})
+        policies[pid] = {
+            "id": pid, "type": "escalation_policy", "summary": name, "name": name,
+            "description": desc, "num_loops": loops,
+            "on_call_handoff_notifications": "if_has_services",
+            "escalation_rules": out_rules, "services": [], "teams": [],
+            "self": f"{PD_API}/escalation_policies/{pid}",
+            "html_url": f"{PD_WEB}/escalation_policies/{pid}",
+        }
+    for pol in policies.values():
+        for rule in pol["escalation_rules"]:
+            for t in rule["targets"]:
+                if t["type"] == "schedule_reference":
+                    sched = schedules[t["id"]]
+                    if all(p["id"] != pol["id"] for p in sched["escalation_policies"]):
+                        sched["escalation_policies"].append(
+                            _ref("escalation_policy", pol["id"], pol["name"], "escalation_policies"))
+    created = "2019-10-04T12:00:00Z"
+    services = []
+    for sid, name, desc, pol_id, channel in _SERVICES:
+        pol = policies[pol_id]
+        pol["services"].append(_ref("service", sid, name, "services"))
+        services.append({
+            "id": sid, "type": "service", "summary": name, "name": name, "description": desc,
+            "status": "active", "auto_resolve_timeout": None, "acknowledgement_timeout": None,
+            "created_at": created, "updated_at": created, "last_incident_timestamp": None,
+            "alert_creation": "create_alerts_and_incidents",
+            "escalation_policy": _ref("escalation_policy", pol_id, pol["name"], "escalation_policies"),
+            "incident_urgency_rule": {"type": "constant", "urgency": "high"},
+            "integrations": [], "teams": [],
+            "slack_channel": channel,
+            "self": f"{PD_API}/services/{sid}", "html_url": f"{PD_WEB}/services/{sid}",
+        })
+    incidents = _incidents(services, policies, pools, now)
+    store.put_many(PD_USERS, [(u["id"], u, 0, i + 1) for i, u in enumerate(users)])
+    store.put_many(PD_SCHEDULES, [(s["id"], s, 0, i + 1) for i, s in enumerate(schedules.values())])
+    store.put_many(PD_ESCALATION_POLICIES,
+                   [(p["id"], p, 0, i + 1) for i, p in enumerate(policies.values())])
+    store.put_many(PD_SERVICES, [(s["id"], s, 0, i + 1) for i, s in enumerate(services)])
+    store.put_many(PD_INCIDENTS, [(inc["id"], inc, _epoch(inc["created_at"]), inc["incident_number"])
+                                  for inc in incidents])
+    return {PD_USERS: len(users), PD_SCHEDULES: len(schedules),
+            PD_ESCALATION_POLICIES: len(policies), PD_SERVICES: len(services),
+            PD_INCIDENTS: len(incidents)}
+
+
+def _epoch(iso: str) -> int:
+    return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp())
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def incident_id(number: int) -> str:
+    """A 14-character incident id in PagerDuty's newer style, stable per incident number."""
+    return pd_id(f"incident:{number}", "Q") + pd_id(f"incident2:{number}", "")
+
+
+def _incidents(services: list[dict], policies: dict[str, dict], pools: dict[str, list[dict]],
+               now: datetime) -> list[dict]:
+    """A few past emergencies and manager pages, all resolved: history for the audit."""
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    by_id = {s["id"]: s for s in services}
+    plan = [("PL3TX00", "ce_amer"), ("PTFI8XR", "sm_emea"), ("PL3TX00", "ce_emea"),
+            ("PL3TX00", "ce_apac"), ("PTFI8XR", "sm_amer"), ("P8K2XHK", "us_federal")]
+    titles = ["Customer emergency: production instance down", "Manager requested via /pd-support-manager",
+              "Customer emergency: upgrade failed, instance unavailable",
+              "Customer emergency: GitLab.com namespace unreachable",
+              "Manager requested: escalated ticket", "US Federal emergency: runner fleet offline"]
+    out = []
+    for n in range(1, 13):
+        svc_id, pool = plan[n % len(plan)]
+        svc = by_id[svc_id]
+        created = (now - timedelta(days=3 + 5 * n, hours=(n * 7) % 24)).replace(microsecond=0)
+        acked = created + timedelta(minutes=3 + n % 9)
+        resolved = acked + timedelta(minutes=40 + 17 * n)
+        user = pools[pool][n % len(pools[pool])]
+        pol = policies[svc["escalation_policy"]["id"]]
+        iid = incident_id(n)
+        out.append({
+            "id": iid, "type": "incident", "incident_number": n,
+            "title": titles[n % len(titles)], "summary": f"[#{n}] {titles[n % len(titles)]}",
+            "description": titles[n % len(titles)], "status": "resolved", "urgency": "high",
+            "incident_key": f"seed-{n}", "created_at": _iso(created), "updated_at": _iso(resolved),
+            "last_status_change_at": _iso(resolved), "resolved_at": _iso(resolved),
+            "service": _ref("service", svc_id, svc["name"], "services"),
+            "escalation_policy": _ref("escalation_policy", pol["id"], pol["name"], "escalation_policies"),
+            "assignments": [],
+            "acknowledgements": [{"at": _iso(acked), "acknowledger": _user_ref(user)}],
+            "last_status_change_by": _user_ref(user),
+            "alert_counts": {"all": 1, "triggered": 0, "resolved": 1},
+            "priority": None, "teams": [],
+            "self": f"{PD_API}/incidents/{iid}", "html_url": f"{PD_WEB}/incidents/{iid}",
+        })
+    return out
+
+
+# ---------------------------------------------------------------------------- GitLab
+
+GL_WEB = "https://gitlab.com"
+
+FEEDBACK_LABELS = [
+    ("feedback::negative", "#d9534f", "A customer gave a bad satisfaction rating."),
+    ("feedback::positive", "#5cb85c", "A good rating with a comment."),
+    ("route::product", "#428bca", "Reason: GitLab doesn't meet my needs."),
+    ("route::support-managers", "#f0ad4e", "Reasons Support Managers follow up."),
+    ("reason::needs-not-met", "#8e44ad", "GitLab doesn't meet my needs"),
+    ("reason::not-timely", "#8e44ad", "The answer wasn't delivered in a timely manner"),
+    ("reason::not-resolved", "#8e44ad", "My issue was not resolved"),
+    ("reason::not-helpful", "#8e44ad", "The answer wasn't helpful"),
+    ("reason::other", "#8e44ad", "Some other reason"),
+    ("reason::none", "#8e44ad", "A bad rating without a reason"),
+    ("SSAT", "#34495e", "Support satisfaction feedback."),
+]
+SUPPORT_OPS_LABELS = [
+    ("Shared Organization Request", "#428bca", "Make a Zendesk organization shared."),
+    ("crm-check", "#d9534f", "Salesforce/Zendesk data-integrity findings."),
+    ("bulk-sync", "#5cb85c", "Salesforce → Zendesk organization sync."),
+    ("Zendesk", "#34495e", ""),
+    ("Salesforce", "#34495e", ""),
+]
+
+_GL_PROJECTS = [
+    (1001, "gitlab-com/support", "feedback", "Feedback",
+     "Customer satisfaction feedback: one issue per negative rating.", FEEDBACK_LABELS),
+    (1002, "gitlab-com/support/support-ops", "support-ops-project", "Support Ops Project",
+     "Requests and reports for Support Operations.", SUPPORT_OPS_LABELS),
+]
+
+
+def seed_gitlab(store: Store) -> dict[str, int]:
+    """Create the feedback and support-ops projects with their labels and a README each."""
+    created = "2019-07-09T09:00:00.000Z"
+    projects = []
+    files = []
+    for i, (pid, namespace, path, name, desc, labels) in enumerate(_GL_PROJECTS):
+        full = f"{namespace}/{path}"
+        ns_name = namespace.rsplit("/", 1)[-1]
+        projects.append({
+            "id": pid, "name": name, "path": path, "description": desc,
+            "name_with_namespace": " / ".join(p.replace("-", " ").title() for p in namespace.split("/"))
+            + f" / {name}",
+            "path_with_namespace": full, "default_branch": "main", "visibility": "private",
+            "created_at": created, "last_activity_at": created, "archived": False,
+            "issues_enabled": True, "open_issues_count": 0, "topics": [],
+            "namespace": {"id": 500 + i, "name": ns_name, "path": ns_name, "kind": "group",
+                          "full_path": namespace, "web_url": f"{GL_WEB}/groups/{namespace}"},
+            "web_url": f"{GL_WEB}/{full}",
+            "http_url_to_repo": f"{GL_WEB}/{full}.git",
+            "branches": ["main"],
+            "labels": [{"id": pid * 100 + j, "name": n, "color": c, "description": d,
+                        "text_color": "#FFFFFF"} for j, (n, c, d) in enumerate(labels, start=1)],
+        })
+        readme = f"# {name}\n\n{desc}\n".encode()
+        files.append((f"{pid}:main:README.md", file_doc(pid, "README.md", "main", readme, "0" * 40)))
+    store.put_many(GL_PROJECTS, [(p["id"], p, 0, p["id"]) for p in projects])
+    store.put_many(GL_FILES, [(k, d, 0, None) for k, d in files])
+    return {GL_PROJECTS: len(projects), GL_FILES: len(files)}
+
+
+def file_doc(project_id: int, path: str, ref: str, content: bytes,
+             commit_id: str) -> dict[str, Any]:
+    """A repository file as GET /projects/:id/repository/files/:path shows it (+ `_project_id`)."""
+    return {
+        "_project_id": project_id,
+        "file_name": path.rsplit("/", 1)[-1], "file_path": path, "size": len(content),
+        "encoding": "base64", "content": base64.b64encode(content).decode(),
+        "content_sha256": hashlib.sha256(content).hexdigest(), "ref": ref,
+        "blob_id": hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest(),
+        "commit_id": commit_id, "last_commit_id": commit_id,
+    }

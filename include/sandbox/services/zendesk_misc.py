@@ -1,0 +1,249 @@
+"""Zendesk imitation: satisfaction ratings, ticket metrics, views and their counts, and the
+small reference lists (ticket forms, SLA policies, organization fields, satisfaction reasons).
+
+Filters run as SQL on the stored JSON (json_extract) so that paging stays inside SQLite
+even for large collections. View counts translate a view's conditions into SQL (live on
+small data); on large data (> 50k tickets) a view's stored `count` (the generator's
+snapshot) is used when present, else the computed count is cached for a minute.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sandbox.app import ServiceContext
+from sandbox.collections import (
+    ZD_ORGANIZATION_FIELDS,
+    ZD_SATISFACTION_RATINGS,
+    ZD_SATISFACTION_REASONS,
+    ZD_SLA_POLICIES,
+    ZD_TICKET_FORMS,
+    ZD_TICKET_METRICS,
+    ZD_TICKETS,
+    ZD_VIEWS,
+)
+
+from .zendesk_common import (
+    api_url,
+    ids_param,
+    int_param,
+    invalid,
+    iso,
+    json_response,
+    list_response,
+    not_found,
+    raw_json,
+)
+
+_SCORE = "json_extract(doc, '$.score')"
+_HAS_COMMENT = "COALESCE(json_extract(doc, '$.comment'), '') != ''"
+SCORE_FILTERS: dict[str, str] = {
+    "offered": f"{_SCORE} = 'offered'",
+    "unoffered": f"{_SCORE} = 'unoffered'",
+    "received": f"{_SCORE} IN ('good', 'bad')",
+    "received_with_comment": f"{_SCORE} IN ('good', 'bad') AND {_HAS_COMMENT}",
+    "received_without_comment": f"{_SCORE} IN ('good', 'bad') AND NOT {_HAS_COMMENT}",
+    "good": f"{_SCORE} = 'good'",
+    "bad": f"{_SCORE} = 'bad'",
+    "good_with_comment": f"{_SCORE} = 'good' AND {_HAS_COMMENT}",
+    "bad_with_comment": f"{_SCORE} = 'bad' AND {_HAS_COMMENT}",
+    "good_without_comment": f"{_SCORE} = 'good' AND NOT {_HAS_COMMENT}",
+    "bad_without_comment": f"{_SCORE} = 'bad' AND NOT {_HAS_COMMENT}",
+}
+MAX_VIEW_IDS = 20
+STATUS_ORDER = ["new", "open", "pending", "hold", "solved", "closed"]
+PRIORITY_ORDER = ["low", "normal", "high", "urgent"]
+ID_FIELDS = {"group_id", "assignee_id", "organization_id", "requester_id", "ticket_form_id",
+             "brand_id", "type", "via_id", "recipient"}
+COUNT_CACHE_SECONDS = 60
+LARGE = 50_000
+
+
+def _ordered(field: str, op: str, value: str) -> tuple[str, tuple] | None:
+    order = STATUS_ORDER if field == "status" else PRIORITY_ORDER
+    col = f"json_extract(doc, '$.{field}')"
+    value = str(value).lower()
+    if value not in order:
+        return None
+    i = order.index(value)
+    picks = {
+        "is": order[i : i + 1], "is_not": order[:i] + order[i + 1 :],
+        "less_than": order[:i], "greater_than": order[i + 1 :],
+        "less_than_equal": order[: i + 1], "greater_than_equal": order[i:],
+    }.get(op)
+    if picks is None:
+        return None
+    if not picks:
+        return "0", ()
+    return f"{col} IN ({','.join('?' * len(picks))})", tuple(picks)
+
+
+def _condition_sql(cond: dict) -> tuple[str, tuple] | None:
+    """One view condition as SQL on a ticket doc; None when the sandbox cannot evaluate it."""
+    field, op, value = cond.get("field"), cond.get("operator"), cond.get("value")
+    if field in ("status", "priority"):
+        return _ordered(field, op, value)
+    if field in ("current_tags", "tags"):
+        tags = str(value or "").split()
+        if not tags:
+            return None
+        exists = (f"EXISTS (SELECT 1 FROM json_each(doc, '$.tags') AS t "
+                  f"WHERE t.value IN ({','.join('?' * len(tags))}))")
+        if op == "includes":
+            return exists, tuple(tags)
+        if op == "not_includes":
+            return f"NOT {exists}", tuple(tags)
+        return None
+    if field in ID_FIELDS:
+        col = f"json_extract(doc, '$.{field}')"
+        if value in (None, "", "null"):
+            return (f"{col} IS NULL", ()) if op == "is" else (f"{col} IS NOT NULL", ())
+        val: Any = int(value) if str(value).isdigit() else value
+        if op == "is":
+            return f"{col} = ?", (val,)
+        if op == "is_not":
+            return f"({col} IS NULL OR {col} != ?)", (val,)
+    return None
+
+
+def view_sql(conditions: dict | None) -> tuple[str, tuple]:
+    """A view's `{"all": [...], "any": [...]}` as one SQL condition (deleted tickets never count)."""
+    parts, args = ["json_extract(doc, '$.status') != 'deleted'"], []
+    conditions = conditions or {}
+    for cond in conditions.get("all") or []:
+        got = _condition_sql(cond)
+        if got:
+            parts.append(got[0])
+            args += got[1]
+    anys = [c for c in (_condition_sql(x) for x in conditions.get("any") or []) if c]
+    if anys:
+        parts.append("(" + " OR ".join(f"({c[0]})" for c in anys) + ")")
+        for c in anys:
+            args += c[1]
+    return " AND ".join(f"({p})" for p in parts), tuple(args)
+
+
+def pretty(value: int) -> str:
+    """Zendesk's approximate display of a count ("~700", "~12k")."""
+    if value < 100:
+        return str(value)
+    if value < 1000:
+        return f"~{value // 100 * 100}"
+    return f"~{value // 1000}k"
+
+
+def misc_handlers(ctx: ServiceContext) -> dict[str, Any]:
+    """The handlers, by name; zendesk.py wires them to paths."""
+
+    def view_count(view_id: int) -> dict | None:
+        view = ctx.store.get(ZD_VIEWS, view_id)
+        if view is None:
+            return None
+        conditions = view.get("conditions") or (
+            {"all": view.get("all") or [], "any": view.get("any") or []}
+            if view.get("all") or view.get("any") else None)
+        large = ctx.store.count(ZD_TICKETS) > LARGE
+        fixed = view.get("count")
+        if isinstance(fixed, int) and (conditions is None or large):
+            value = fixed
+        else:
+            cache = ctx.extra.setdefault("zd_view_counts", {})
+            key = (view_id, view.get("updated_at"))
+            hit = cache.get(key)
+            if hit and hit[1] > time.monotonic():
+                value = hit[0]
+            else:
+                where, args = view_sql(conditions)
+                value = ctx.store.conn.execute(
+                    f"SELECT COUNT(*) FROM docs WHERE collection = ? AND {where}",
+                    (ZD_TICKETS, *args)).fetchone()[0]
+                if large:
+                    cache[key] = (value, time.monotonic() + COUNT_CACHE_SECONDS)
+        return {"view_id": view_id, "url": api_url(ctx, f"views/{view_id}/count.json"),
+                "value": value, "pretty": pretty(value), "fresh": True}
+
+    async def satisfaction_ratings(request: Request) -> Response:
+        q = request.query_params
+        score = q.get("score")
+        if score and score not in SCORE_FILTERS:
+            raise invalid(f"score must be one of {', '.join(SCORE_FILTERS)}")
+        start = int_param(request, "start_time")
+        end = int_param(request, "end_time")
+        extra = {k: q[k] for k in ("score", "start_time", "end_time") if q.get(k)}
+        return list_response(ctx, request, ZD_SATISFACTION_RATINGS, "satisfaction_ratings",
+                             "satisfaction_ratings", order="ts",
+                             where=SCORE_FILTERS.get(score or "", ""),
+                             min_ts=start, max_ts=end, extra_params=extra)
+
+    async def satisfaction_rating(request: Request) -> Response:
+        doc = ctx.store.get(ZD_SATISFACTION_RATINGS, request.path_params["id"])
+        if doc is None:
+            raise not_found()
+        return json_response({"satisfaction_rating": doc})
+
+    async def satisfaction_reasons(request: Request) -> Response:
+        return list_response(ctx, request, ZD_SATISFACTION_REASONS, "reasons",
+                             "satisfaction_reasons.json")
+
+    async def ticket_metrics(request: Request) -> Response:
+        return list_response(ctx, request, ZD_TICKET_METRICS, "ticket_metrics", "ticket_metrics.json")
+
+    async def ticket_metric(request: Request) -> Response:
+        metric_id = request.path_params["id"]
+        doc = ctx.store.get(ZD_TICKET_METRICS, metric_id)
+        if doc is None or doc.get("id") != metric_id:
+            row = ctx.store.conn.execute(
+                "SELECT doc FROM docs WHERE collection = ? AND json_extract(doc, '$.id') = ? LIMIT 1",
+                (ZD_TICKET_METRICS, metric_id)).fetchone()
+            if row:
+                return raw_json(f'{{"ticket_metric":{row[0]}}}')
+        if doc is None:
+            raise not_found()
+        return json_response({"ticket_metric": doc})
+
+    async def ticket_metrics_of_ticket(request: Request) -> Response:
+        doc = ctx.store.get(ZD_TICKET_METRICS, request.path_params["id"])
+        if doc is None:
+            raise not_found()
+        return json_response({"ticket_metric": doc})
+
+    async def ticket_forms(request: Request) -> Response:
+        return list_response(ctx, request, ZD_TICKET_FORMS, "ticket_forms", "ticket_forms.json")
+
+    async def sla_policies(request: Request) -> Response:
+        return list_response(ctx, request, ZD_SLA_POLICIES, "sla_policies", "slas/policies.json")
+
+    async def organization_fields(request: Request) -> Response:
+        return list_response(ctx, request, ZD_ORGANIZATION_FIELDS, "organization_fields",
+                             "organization_fields.json")
+
+    async def views(request: Request) -> Response:
+        return list_response(ctx, request, ZD_VIEWS, "views", "views.json")
+
+    async def view(request: Request) -> Response:
+        doc = ctx.store.get(ZD_VIEWS, request.path_params["id"])
+        if doc is None:
+            raise not_found()
+        return json_response({"view": doc})
+
+    async def views_count(request: Request) -> Response:
+        return json_response({"count": {"value": ctx.store.count(ZD_VIEWS),
+                                        "refreshed_at": iso(ctx.now()).replace("Z", "+00:00")}})
+
+    async def view_count_one(request: Request) -> Response:
+        got = view_count(request.path_params["id"])
+        if got is None:
+            raise not_found()
+        return json_response({"view_count": got})
+
+    async def views_count_many(request: Request) -> Response:
+        ids = ids_param(request, "ids", "count_many", limit=MAX_VIEW_IDS)
+        counts = [c for c in (view_count(i) for i in ids) if c is not None]
+        return json_response({"view_counts": counts})
+
+    return {name: fn for name, fn in locals().items()
+            if callable(fn) and not name.startswith("_") and name != "view_count"}
