@@ -256,3 +256,14 @@ sf_accounts = Table(
     Column("deployment", String(255)),
     *_extracted(),
 )
+
+# -- outbound writes: every external write is recorded so a rerun does not repeat it --------
+outbound_log = Table(
+    "outbound_log",
+    metadata,
+    Column("dedup_key", String(255), primary_key=True, comment="what makes two writes the same write"),
+    Column("target", String(64), nullable=False, comment="slack, gitlab, zendesk, pagerduty"),
+    _ts("sent_at", nullable=False),
+    Column("summary", Text, nullable=True),
+    Column("response", JSON, nullable=True),
+)

@@ -1,0 +1,1 @@
+"""Outbound messages (Slack), idempotent, logged and with a dry-run."""
