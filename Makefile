@@ -63,6 +63,7 @@ demo: connections
 	@scripts/demo.sh
 
 test: install
+	@scripts/system_deps.sh
 	@scripts/test.sh
 
 lint: install

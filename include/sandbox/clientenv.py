@@ -24,8 +24,11 @@ def connections(cfg: SandboxConfig) -> dict:
             "conn_type": "salesforce",
             "login": sf["username"],
             "password": sf["password"],
+            # simple-salesforce logs in at https://{domain}.salesforce.com/services/...; the
+            # trailing '#' makes the rest a URL fragment, so the login lands on the sandbox.
             "extra": {"security_token": sf["security_token"],
-                      "domain": f"{cfg.host}:{cfg.ports['salesforce']}",
+                      "domain": f"{cfg.host}:{cfg.ports['salesforce']}#",
+                      "consumer_key": sf["consumer_key"], "consumer_secret": sf["consumer_secret"],
                       "instance_url": cfg.base_url("salesforce"), "version": "59.0"},
         },
         "pagerduty_default": {

@@ -267,3 +267,17 @@ outbound_log = Table(
     Column("summary", Text, nullable=True),
     Column("response", JSON, nullable=True),
 )
+
+# -- CSAT KPIs (issue 5): one row per computation of the KPI tables, for the report and the CLI --
+csat_kpi_runs = Table(
+    "csat_kpi_runs",
+    metadata,
+    Column("run_id", String(64), primary_key=True, comment="computed_at as ISO text plus a short random suffix"),
+    _ts("computed_at", nullable=False),
+    _ts("data_as_of", nullable=True, comment="newest ticket/rating change seen, capped at computed_at"),
+    Column("first_period", Date, nullable=True),
+    Column("last_period", Date, nullable=True),
+    Column("periods", Integer, nullable=False, comment="(period_type, period_start) pairs replaced"),
+    Column("tickets", Integer, nullable=False, comment="solved, non-deleted tickets in the cohort"),
+    Column("seconds", Float, nullable=False),
+)
