@@ -25,7 +25,7 @@ export SUPPORT_OPS_DATA_DIR ?= $(CURDIR)/data
 export SANDBOX_DIR ?= $(CURDIR)/data/sandbox
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install demo test lint up down env bench sandbox sandbox-stop sandbox-reset airflow-init lock clean
+.PHONY: install demo test lint up down env bench sandbox sandbox-stop sandbox-reset airflow-init connections lock clean
 
 install: $(STAMP)
 
@@ -51,15 +51,10 @@ sandbox-stop:
 sandbox-reset: install
 	$(BIN)/sandbox reset
 
-connections: airflow-init sandbox
-	@$(BIN)/sandbox connections --out $(AIRFLOW_HOME)/connections.json
-	@$(BIN)/airflow connections import --overwrite $(AIRFLOW_HOME)/connections.json > /dev/null
-	@$(BIN)/airflow connections delete support_warehouse > /dev/null 2>&1 || true
-	@$(BIN)/airflow connections add support_warehouse --conn-type generic \
-	  --conn-extra '{"sqlalchemy_url": "sqlite:///$(SUPPORT_OPS_DATA_DIR)/warehouse.db"}' > /dev/null
-	@echo "airflow: connections imported from $(AIRFLOW_HOME)/connections.json (+ support_warehouse)"
+connections: airflow-init
+	@scripts/connections.sh
 
-demo: connections
+demo: airflow-init
 	@scripts/demo.sh
 
 test: install
@@ -69,7 +64,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 
-up: connections
+up: airflow-init
 	@scripts/up.sh
 
 down:

@@ -2,6 +2,7 @@
 # make up: the sandbox and Airflow standalone in the background, each in its own process group.
 source "$(dirname "$0")/common.sh"
 start_sandbox > /dev/null
+import_connections
 eval "$("$BIN/sandbox" env | grep -v AIRFLOW_CONN_)"
 if pid_alive "$RUN/airflow.pid"; then
   say "Airflow already running"

@@ -21,7 +21,7 @@ from sandbox.collections import (
 )
 
 from .zendesk_auth import authed, oauth_tokens
-from .zendesk_common import ZendeskError
+from .zendesk_common import ZendeskError, list_response
 from .zendesk_incremental import cursor_export, time_export
 from .zendesk_misc import misc_handlers
 from .zendesk_orgs import org_routes_handlers
@@ -80,6 +80,7 @@ def routes(ctx: ServiceContext) -> list[Route]:
         ("job_statuses/{id}.json", h["job_status"], ["GET"]),
         ("users/show_many.json", h["users_show_many"], ["GET"]),
         ("users/{id:int}.json", h["user"], ["GET"]),
+        ("tickets.json", _ticket_list(ctx), ["GET"]),
         ("tickets/{id:int}.json", h["ticket"], ["GET"]),
         # views
         ("views.json", h["views"], ["GET"]),
@@ -96,6 +97,16 @@ def routes(ctx: ServiceContext) -> list[Route]:
     out.append(Route("/api/v2/{rest:path}", authed(ctx, _unknown),
                      methods=["GET", "POST", "PUT", "PATCH", "DELETE"]))
     return out
+
+
+def _ticket_list(ctx: ServiceContext):
+    """`GET /tickets.json`: the plain listing (100 per page) that naive connectors page through."""
+
+    async def handler(request: Request) -> Response:
+        return list_response(ctx, request, ZD_TICKETS, "tickets", "tickets.json",
+                             where="json_extract(doc, '$.status') != 'deleted'")
+
+    return handler
 
 
 def _oauth(ctx: ServiceContext):
