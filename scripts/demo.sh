@@ -23,6 +23,10 @@ for dag in "${DEMO_DAGS[@]}"; do
   [ -f "$ROOT/dags/$dag.py" ] || continue
   log="$LOGS/demo-$dag.log"
   say "running DAG $dag (log: $log)"
+  if [ "$dag" = zendesk_extract ]; then
+    echo "    the sandbox enforces Zendesk's 10 requests/minute limit on incremental exports:"
+    echo "    expect about two minutes of 429s waited out (watch: tail -f $log)"
+  fi
   start=$(date +%s)
   if "$BIN/airflow" dags test "$dag" > "$log" 2>&1 && ! grep -q "state=failed\|DagRunState.FAILED" "$log"; then
     echo "    ok in $(( $(date +%s) - start ))s"
