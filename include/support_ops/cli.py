@@ -43,6 +43,14 @@ def cmd_summary(args) -> int:
     for kind, paths in reports.items():
         if paths:
             print(f"{KINDS[kind]}: {paths[0]}")
+    from .integrity import summary_lines as integrity_summary
+    from .kpis.cli import summary_lines as kpi_summary
+
+    for section in (kpi_summary, integrity_summary):
+        lines = section(engine)
+        if lines:
+            print()
+            print("\n".join(lines))
     return 0
 
 
@@ -55,6 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("summary", help="warehouse tables and reports")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_summary)
+    from .integrity import add_cli as add_integrity_cli
+    from .kpis.cli import add_cli as add_kpis_cli
+
+    add_kpis_cli(sub)
+    add_integrity_cli(sub)
     args = p.parse_args(argv)
     return args.func(args)
 

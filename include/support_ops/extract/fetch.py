@@ -98,7 +98,7 @@ def get_json(
                 raise ExtractionError(stream, cursor, f"HTTP {resp.status_code}: {resp.text[:300]}")
             else:
                 try:
-                    return resp.json()
+                    return _decode(resp.content)
                 except ValueError:
                     problem = f"incomplete JSON body ({len(resp.content)} bytes)"
         attempt += 1
@@ -109,6 +109,20 @@ def get_json(
         stats.retries += 1
         stats.waited += delay
         policy.sleep(delay)
+
+
+def _decode(body: bytes) -> dict:
+    """JSON decoding is a large share of extraction time: msgspec when present (~3x json)."""
+    try:
+        import msgspec
+    except ImportError:  # pragma: no cover - msgspec comes with Airflow
+        import json
+
+        return json.loads(body)
+    try:
+        return msgspec.json.decode(body)
+    except msgspec.DecodeError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _retry_after(resp: requests.Response) -> float:

@@ -135,21 +135,14 @@ def _short(state: Any) -> str:
 
 
 def ticket_metrics_writer(stream: str) -> Callable[[Connection, dict], None]:
-    """Side-loaded metric sets go to `zd_ticket_metrics`, and their solved_at onto the tickets."""
-    from sqlalchemy import bindparam
-
-    from ..warehouse.schema import zd_tickets
+    """Side-loaded metric sets go to `zd_ticket_metrics` (their solved_at is already on the
+    ticket rows of the same page)."""
 
     def write(conn: Connection, side: dict) -> None:
         rows, bad = split_valid(side.get("metric_sets") or [], rec.ticket_metric_row,
                                 stream + ".metric_sets", id_field="ticket_id")
         if rows:
             upsert(conn, zd_ticket_metrics, rows)
-            conn.execute(
-                zd_tickets.update().where(zd_tickets.c.id == bindparam("tid"))
-                .values(solved_at=bindparam("sat")),
-                [{"tid": r["ticket_id"], "sat": r["solved_at"]} for r in rows],
-            )
         if bad:
             upsert(conn, quarantine, bad, update=["reason", "raw", "last_seen"])
 

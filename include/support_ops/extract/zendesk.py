@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from ..config import settings
 from .fetch import ExtractionError, FetchStats, RetryPolicy, get_json
-from .records import parse_time
+from .records import parse_time, ticket_row
 from .runner import StreamResult, run_pages, ticket_metrics_writer
 from .zendesk_streams import STREAMS, ZendeskStream
 
@@ -44,7 +44,7 @@ def extract_stream(
     policy = policy or RetryPolicy()
     stats = FetchStats()
     start = default_start_time() if start_time is None else start_time
-    last_request: dict[str, Any] = {}
+    page_metrics: dict[Any, dict] = {}  # the current page's side-loaded metric sets by ticket id
 
     def fetch_page(state: dict | None):
         path, params = stream.first_request(state, start)
@@ -54,13 +54,19 @@ def extract_stream(
             page = stream.parse(body, state, (path, params))
         except ValueError as exc:  # a body that is JSON but not the expected shape
             raise ExtractionError(stream.name, state, f"unexpected response: {exc}") from exc
-        last_request["params"] = params
-        side = page.side if stream.name == "zendesk.tickets" else {}
+        side = page.side if is_tickets else {}
+        page_metrics.clear()
+        for m in side.get("metric_sets") or []:
+            if isinstance(m, dict):
+                page_metrics[m.get("ticket_id")] = m
         return page.records, side, page.next_state, page.next_request is None
 
-    writer = ticket_metrics_writer(stream.name) if stream.name == "zendesk.tickets" else None
+    is_tickets = stream.name == "zendesk.tickets"
+    to_row = (lambda doc: ticket_row(doc, page_metrics.get(doc.get("id") if isinstance(doc, dict) else None))
+              ) if is_tickets else stream.to_row
+    writer = ticket_metrics_writer(stream.name) if is_tickets else None
     result = run_pages(
-        engine, stream.name, stream.table, fetch_page, stream.to_row,
+        engine, stream.name, stream.table, fetch_page, to_row,
         quarantine_max_ratio=settings().quarantine_max_ratio if quarantine_max_ratio is None
         else quarantine_max_ratio,
         max_pages=max_pages, extra_writer=writer,

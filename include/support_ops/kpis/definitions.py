@@ -53,9 +53,9 @@ def canonical_reason(text: str | None) -> str:
     support managers, who see the raw text in Zendesk — so the contract's reason set stays
     closed and every bad rating is still counted and routed.
     """
-    if text is None:
+    if not isinstance(text, str):  # None, or a missing value (NaN) from a DataFrame
         return NO_REASON
-    key = _norm(str(text))
+    key = _norm(text)
     if key in _NO_REASON_TEXTS:
         return NO_REASON
     return _BY_NORM.get(key, OTHER_REASON)

@@ -281,3 +281,16 @@ csat_kpi_runs = Table(
     Column("tickets", Integer, nullable=False, comment="solved, non-deleted tickets in the cohort"),
     Column("seconds", Float, nullable=False),
 )
+
+# -- CRM integrity (issue 6): one row per integrity run; the organization sync reads the status --
+integrity_runs = Table(
+    "integrity_runs",
+    metadata,
+    Column("run_date", Date, primary_key=True),
+    _ts("checked_at", nullable=False),
+    Column("counts", JSON, nullable=False, comment="findings per check_name"),
+    Column("changes", JSON, nullable=False, comment="previous_run and, per check_name, new and resolved findings"),
+    Column("blocking", JSON, nullable=False, comment="blocking checks with findings: {check_name: count}"),
+    Column("sync_allowed", Boolean, nullable=False),
+    Column("reports", JSON, nullable=True, comment="paths of the summary page and the Data Docs"),
+)
