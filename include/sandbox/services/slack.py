@@ -97,7 +97,7 @@ class Slack:
         while True:
             rows = self.store.page_by_ts(SLACK_MESSAGES, after, 1000)
             for _, _, doc in rows:
-                if since is not None and doc["ts"] < since:
+                if since is not None and doc["ts"] < since - 1e-6:  # ISO times keep microseconds
                     continue
                 if q.get("channel") and doc.get("channel") != q["channel"]:
                     continue
