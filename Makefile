@@ -25,7 +25,7 @@ export SUPPORT_OPS_DATA_DIR ?= $(CURDIR)/data
 export SANDBOX_DIR ?= $(CURDIR)/data/sandbox
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install demo test lint up down env bench sandbox sandbox-stop sandbox-reset airflow-init connections lock clean
+.PHONY: install demo test lint up down env bench sandbox sandbox-stop sandbox-reset airflow-init connections check-up lock clean
 
 install: $(STAMP)
 
@@ -70,6 +70,9 @@ up: airflow-init
 down:
 	@scripts/stop_pidfile.sh $(RUN)/airflow.pid airflow
 	@scripts/stop_pidfile.sh $(RUN)/sandbox.pid sandbox
+
+check-up: airflow-init
+	@scripts/check_up.sh
 
 env:
 	@scripts/env.sh

@@ -2,6 +2,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="$ROOT/.venv/bin"
+export PATH="$BIN:$PATH"  # airflow standalone starts its components as `airflow ...`
 RUN="$ROOT/.airflow/run"
 LOGS="$ROOT/.airflow/logs-local"
 mkdir -p "$RUN" "$LOGS"

@@ -9,21 +9,26 @@ if pid_alive "$RUN/airflow.pid"; then
 else
   setsid "$BIN/airflow" standalone > "$LOGS/airflow.log" 2>&1 < /dev/null &
   echo $! > "$RUN/airflow.pid"
-  say "waiting for the Airflow API server on :8080 ..."
-  for _ in $(seq 1 180); do
-    if "$BIN/python" - <<'PY' 2>/dev/null; then break; fi
-import urllib.request, sys
-with urllib.request.urlopen("http://127.0.0.1:8080/api/v2/monitor/health", timeout=2) as r:
-    sys.exit(0 if r.status == 200 else 1)
-PY
+  say "waiting for the Airflow API server on :8080 (first start takes a minute) ..."
+  healthy=""
+  for _ in $(seq 1 240); do
+    if "$BIN/python" -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8080/api/v2/monitor/health', timeout=2).status != 200)" 2>/dev/null; then
+      healthy=1; break
+    fi
+    pid_alive "$RUN/airflow.pid" || break
     sleep 1
   done
+  if [ -z "$healthy" ]; then
+    echo "Airflow did not become healthy; last lines of $LOGS/airflow.log:" >&2
+    tail -30 "$LOGS/airflow.log" >&2
+    exit 1
+  fi
 fi
 say "sandbox:"
 grep '^sandbox:' "$LOGS/sandbox.log" | sed 's/^/    /' || true
 pw_file="$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated"
 say "Airflow UI: http://127.0.0.1:8080  (log: $LOGS/airflow.log)"
 if [ -f "$pw_file" ]; then
-  echo "    login: $(cat "$pw_file")"
+  "$BIN/python" -c "import json,sys; [print(f'    login: {u} / {p}') for u, p in json.load(open(sys.argv[1])).items()]" "$pw_file"
 fi
 echo "    reports: http://127.0.0.1:8080/support-ops/   stop everything: make down"
