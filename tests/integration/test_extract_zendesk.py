@@ -221,3 +221,65 @@ def test_new_tickets_and_changed_ratings_are_picked_up(sandbox_factory, warehous
     assert statuses == {t["id"]: t["status"] for t in sb.store.all(C.ZD_TICKETS)}
     assert scores == {r["id"]: r["score"] for r in sb.store.all(C.ZD_SATISFACTION_RATINGS)}
     assert scores[bad["id"]] == "good"
+
+
+def test_an_outage_longer_than_the_retry_budget_says_where_to_resume(warehouse, sandbox_factory, monkeypatch):
+    from support_ops.extract.fetch import ExtractionError, RetryPolicy
+
+    sb = sandbox_factory(populate="generate")
+    use_sandbox(monkeypatch, sb)
+    hook = SupportZendeskHook()
+    session, base = hook.api_session()
+    stream = small_pages(STREAMS["tickets"], 50)
+    extract_stream(warehouse, stream, session, base, start_time=START, max_pages=2)
+    realism(sb, "zendesk", {"faults": {"seed": 5, "rate_5xx": 1.0}})
+    try:
+        with pytest.raises(ExtractionError) as err:
+            extract_stream(warehouse, stream, session, base, start_time=START,
+                           policy=RetryPolicy(attempts=3, backoff=0.01, max_backoff=0.02))
+    finally:
+        realism(sb, "zendesk", {"faults": {"rate_5xx": 0}})
+    message = str(err.value)
+    assert "zendesk.tickets" in message and "gave up after 3 attempts" in message
+    assert "a rerun resumes from there" in message
+    assert err.value.cursor and err.value.cursor.get("cursor")  # the committed cursor of page 2
+    with warehouse.connect() as conn:
+        assert len(conn.execute(select(schema.zd_tickets.c.id)).all()) == 100
+    rest = extract_stream(warehouse, stream, session, base, start_time=START)
+    assert rest.total_loaded == sb.store.count(C.ZD_TICKETS)
+
+
+def _with_bad_tickets(store, cfg):
+    from sandbox.generate import generate
+
+    generate(store, seed=cfg.seed, scale=cfg.scale, now=cfg.now)
+    good = next(iter(store.all(C.ZD_TICKETS)))
+    bad = [
+        {**good, "id": 990001, "status": "escalated"},
+        {**good, "id": 990002, "created_at": "last tuesday"},
+        {**good, "id": 990003, "tags": "premium"},
+    ]
+    store.put_many(C.ZD_TICKETS, [(d["id"], d, good["generated_timestamp"], d["id"]) for d in bad])
+
+
+def test_bad_records_are_quarantined_and_the_rest_loads(sandbox_factory, warehouse, monkeypatch):
+    from support_ops.extract.runner import QuarantineRatioExceeded
+    from support_ops.warehouse.schema import quarantine
+
+    sb = sandbox_factory(populate=_with_bad_tickets)
+    use_sandbox(monkeypatch, sb)
+    hook = SupportZendeskHook()
+    session, base = hook.api_session()
+    res = extract_stream(warehouse, STREAMS["tickets"], session, base, start_time=START)
+    assert res.quarantined == 3 and res.loaded == sb.store.count(C.ZD_TICKETS) - 3
+    with warehouse.connect() as conn:
+        q = {r.record_key: r.reason for r in conn.execute(select(quarantine)).all()}
+    assert q == {"990001": "unknown status 'escalated'",
+                 "990002": "created_at is not a date-time: 'last tuesday'",
+                 "990003": "tags is not a list: 'premium'"}
+    # Above the configured ratio the task fails, after loading the valid records.
+    with warehouse.begin() as conn:
+        conn.execute(schema.extract_state.delete())
+    with pytest.raises(QuarantineRatioExceeded, match="3 of .* records quarantined"):
+        extract_stream(warehouse, STREAMS["tickets"], session, base, start_time=START,
+                       quarantine_max_ratio=0.0)
