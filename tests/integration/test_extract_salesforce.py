@@ -74,3 +74,30 @@ def test_paged_pull_resumes_and_picks_up_changes(sandbox_factory, warehouse, mon
     assert later.loaded <= 12  # incremental: the changed account and the 10-minute look-back
     full = extract_accounts(warehouse, sf, full_refresh=True)
     assert full.loaded == 4500 and full.pages == 3
+
+
+def test_faults_and_an_expired_query_locator(sandbox_factory, warehouse, monkeypatch):
+    import requests
+
+    from support_ops.extract.fetch import RetryPolicy
+    from support_ops.extract.state import save_state
+
+    sb = sandbox_factory(populate=_many_accounts(4500))
+    use_sandbox(monkeypatch, sb)
+    sf = salesforce_client()
+    admin = sb.config.base_url("salesforce") + "/_sandbox/realism"
+    requests.post(admin, json={"faults": {"seed": 2, "rate_5xx": 0.3, "rate_drop": 0.2}}, timeout=5,
+                  verify=sb.env["REQUESTS_CA_BUNDLE"]).raise_for_status()
+    try:
+        res = extract_accounts(warehouse, sf, policy=RetryPolicy(attempts=15, backoff=0.01, max_backoff=0.02))
+    finally:
+        requests.post(admin, json={"faults": {"rate_5xx": 0, "rate_drop": 0}}, timeout=5,
+                      verify=sb.env["REQUESTS_CA_BUNDLE"])
+    assert res.api_calls > res.pages  # some calls were retried ...
+    assert accounts(warehouse) == expected(sb.store)  # ... and nothing was lost or doubled
+    # A resume whose query locator has expired starts the query again from the high-water mark.
+    with warehouse.begin() as conn:
+        save_state(conn, "salesforce.accounts", {"hwm": "2026-11-01T00:00:00.000+0000",
+                                                 "next_url": "/services/data/v59.0/query/01gEXPIRED-2000"}, 0)
+    again = extract_accounts(warehouse, sf, policy=RetryPolicy(attempts=2, backoff=0.01))
+    assert again.loaded == 4500 and accounts(warehouse) == expected(sb.store)

@@ -111,6 +111,27 @@ def get_json(
         policy.sleep(delay)
 
 
+def call_with_retries(
+    fn: Callable[[], Any], *, stream: str, cursor: Any, policy: RetryPolicy, stats: FetchStats,
+    transient: tuple[type[BaseException], ...],
+) -> Any:
+    """Run a client-library call (one page), retrying `transient` errors with backoff."""
+    attempt = 0
+    while True:
+        stats.calls += 1
+        try:
+            return fn()
+        except transient as exc:
+            attempt += 1
+            problem = f"{type(exc).__name__}: {str(exc)[:200]}"
+            if attempt >= policy.attempts:
+                raise ExtractionError(stream, cursor, f"gave up after {attempt} attempts; last: {problem}") from exc
+            delay = min(policy.max_backoff, policy.backoff * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
+            log.warning("%s: %s; retry %d/%d in %.1fs", stream, problem, attempt, policy.attempts - 1, delay)
+            stats.retries += 1
+            policy.sleep(delay)
+
+
 def _decode(body: bytes) -> dict:
     """JSON decoding is a large share of extraction time: msgspec when present (~3x json)."""
     try:

@@ -12,10 +12,12 @@ import datetime as dt
 import logging
 from typing import Any
 
+import requests
 from sqlalchemy import Engine
 
 from ..config import settings
 from ..warehouse.schema import sf_accounts
+from .fetch import ExtractionError, FetchStats, RetryPolicy, call_with_retries
 from .records import ACCOUNT_FIELDS, account_row, parse_time
 from .runner import StreamResult, run_pages
 from .state import reset_state
@@ -42,32 +44,43 @@ def extract_accounts(
     lookback: dt.timedelta = dt.timedelta(minutes=10),
     max_pages: int | None = None,
     quarantine_max_ratio: float | None = None,
+    policy: RetryPolicy | None = None,
 ) -> StreamResult:
     """Run the Account stream to the end (or `max_pages`)."""
+    from simple_salesforce.exceptions import SalesforceError
+
     if full_refresh:
         with engine.begin() as conn:
             reset_state(conn, STREAM)
-    calls = {"n": 0}
+    policy = policy or RetryPolicy()
+    stats = FetchStats()
+    transient = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                 SalesforceError, ValueError)
+
+    def call(fn, state):
+        return call_with_retries(fn, stream=STREAM, cursor=state, policy=policy, stats=stats,
+                                 transient=transient)
 
     def fetch_page(state: dict | None):
+        hwm = (state or {}).get("hwm")
+        body = None
         if state and state.get("next_url"):
-            calls["n"] += 1
-            body = sf.query_more(state["next_url"], identifier_is_url=True, include_deleted=True)
-            hwm = state.get("hwm")
-            run_since = state.get("run_since")
-        else:
-            hwm = (state or {}).get("hwm")
+            try:
+                body = call(lambda: sf.query_more(state["next_url"], identifier_is_url=True,
+                                                  include_deleted=True), state)
+            except ExtractionError as exc:  # query locators expire (15 min): start over from hwm
+                log.warning("%s: could not continue the query (%s); querying again from %s",
+                            STREAM, exc.cause, hwm)
+        if body is None:
             since = parse_time(hwm, "hwm") - lookback if hwm else None
-            run_since = hwm
-            calls["n"] += 1
-            body = sf.query(accounts_query(since), include_deleted=True)
+            body = call(lambda: sf.query(accounts_query(since), include_deleted=True), state)
         records = body.get("records") or []
         stamps = [r.get("SystemModstamp") for r in records if isinstance(r, dict) and r.get("SystemModstamp")]
         page_hwm = max([hwm] + stamps, key=lambda s: parse_time(s, "hwm") if s else dt.datetime.min.replace(tzinfo=dt.UTC)) if stamps else hwm
         done = bool(body.get("done", True))
         next_state = {"hwm": page_hwm}
         if not done:
-            next_state.update({"next_url": body["nextRecordsUrl"], "run_since": run_since})
+            next_state["next_url"] = body["nextRecordsUrl"]
         return records, {}, next_state, done
 
     result = run_pages(
@@ -76,5 +89,5 @@ def extract_accounts(
         else quarantine_max_ratio,
         max_pages=max_pages, id_field="Id",
     )
-    result.api_calls = calls["n"]
+    result.api_calls = stats.calls
     return result
