@@ -26,11 +26,12 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 
+from support_ops import assets
 from support_ops.dag_policy import DEFAULT_ARGS, START_DATE
 
-ORGANIZATIONS = Asset("support_ops://zendesk/organizations")
-ACCOUNTS = Asset("support_ops://salesforce/accounts")
-FINDINGS = Asset("support_ops://integrity/findings")
+ORGANIZATIONS = Asset(assets.zendesk("organizations"))
+ACCOUNTS = Asset(assets.SALESFORCE_ACCOUNTS)
+FINDINGS = Asset(assets.INTEGRITY_FINDINGS)
 
 
 def _run_date(params: dict | None, dag_run) -> str:

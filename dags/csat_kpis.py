@@ -21,14 +21,15 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, Param, dag, task
 
+from support_ops import assets
 from support_ops.dag_policy import DEFAULT_ARGS, START_DATE
 
 TRIGGERS = (
-    Asset("support_ops://zendesk/tickets")
-    | Asset("support_ops://zendesk/satisfaction_ratings")
-    | Asset("support_ops://zendesk/organizations")
-    | Asset("support_ops://zendesk/ticket_forms")
-    | Asset("support_ops://zendesk/users")
+    Asset(assets.zendesk("tickets"))
+    | Asset(assets.zendesk("satisfaction_ratings"))
+    | Asset(assets.zendesk("organizations"))
+    | Asset(assets.zendesk("ticket_forms"))
+    | Asset(assets.zendesk("users"))
 )
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, Param, dag, task
 
+from support_ops import assets
 from support_ops.dag_policy import DEFAULT_ARGS, START_DATE
 
-ACCOUNTS = Asset("support_ops://salesforce/accounts")
+ACCOUNTS = Asset(assets.SALESFORCE_ACCOUNTS)
 
 
 @dag(

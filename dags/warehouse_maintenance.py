@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, dag, task
 
+from support_ops import assets
 from support_ops.dag_policy import DEFAULT_ARGS, START_DATE
 
-WAREHOUSE_SCHEMA = Asset("support_ops://warehouse/schema")
+WAREHOUSE_SCHEMA = Asset(assets.WAREHOUSE_SCHEMA)
 
 
 @dag(

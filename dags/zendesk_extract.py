@@ -18,13 +18,10 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, dag, task
 
+from support_ops import assets
 from support_ops.dag_policy import DEFAULT_ARGS, START_DATE
 
-ASSETS = {
-    name: Asset(f"support_ops://zendesk/{name}")
-    for name in ("tickets", "satisfaction_ratings", "organizations", "users", "ticket_forms",
-                 "ticket_metric_events")
-}
+ASSETS = {name: Asset(assets.zendesk(name)) for name in assets.ZENDESK_STREAMS}
 
 
 @dag(

@@ -24,7 +24,6 @@ from .state import reset_state
 
 log = logging.getLogger(__name__)
 STREAM = "salesforce.accounts"
-ASSET = "support_ops://salesforce/accounts"
 
 
 def soql_datetime(value: dt.datetime) -> str:

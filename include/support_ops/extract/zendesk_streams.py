@@ -39,7 +39,6 @@ class ZendeskStream:
     table: Table
     to_row: Callable[[Any], dict]
     params: dict[str, Any] = field(default_factory=dict)
-    asset: str = ""
 
     def first_request(self, state: dict | None, start_time: int) -> tuple[str, dict]:
         p = dict(self.params)
@@ -102,31 +101,27 @@ def _epoch(value: Any) -> int:
 
 TICKETS = ZendeskStream(
     "zendesk.tickets", "/incremental/tickets/cursor.json", "tickets", "cursor", schema.zd_tickets,
-    lambda doc: rec.ticket_row(doc, None), {"per_page": 1000, "include": "metric_sets"},
-    asset="support_ops://zendesk/tickets",
+    lambda doc: rec.ticket_row(doc, None), {"per_page": 1000, "include": "metric_sets"}
 )
 USERS = ZendeskStream(
     "zendesk.users", "/incremental/users/cursor.json", "users", "cursor", schema.zd_users,
-    rec.user_row, {"per_page": 1000}, asset="support_ops://zendesk/users",
+    rec.user_row, {"per_page": 1000}
 )
 ORGANIZATIONS = ZendeskStream(
     "zendesk.organizations", "/incremental/organizations.json", "organizations", "time",
-    schema.zd_organizations, rec.organization_row, {"per_page": 1000},
-    asset="support_ops://zendesk/organizations",
+    schema.zd_organizations, rec.organization_row, {"per_page": 1000}
 )
 METRIC_EVENTS = ZendeskStream(
     "zendesk.ticket_metric_events", "/incremental/ticket_metric_events.json", "ticket_metric_events",
-    "time", schema.zd_ticket_metric_events, rec.metric_event_row, {},
-    asset="support_ops://zendesk/ticket_metric_events",
+    "time", schema.zd_ticket_metric_events, rec.metric_event_row, {}
 )
 RATINGS = ZendeskStream(
     "zendesk.satisfaction_ratings", "/satisfaction_ratings.json", "satisfaction_ratings", "ratings",
-    schema.zd_satisfaction_ratings, rec.rating_row, {"page[size]": 100},
-    asset="support_ops://zendesk/satisfaction_ratings",
+    schema.zd_satisfaction_ratings, rec.rating_row, {"page[size]": 100}
 )
 TICKET_FORMS = ZendeskStream(
     "zendesk.ticket_forms", "/ticket_forms.json", "ticket_forms", "full", schema.zd_ticket_forms,
-    rec.ticket_form_row, {}, asset="support_ops://zendesk/ticket_forms",
+    rec.ticket_form_row, {}
 )
 
 STREAMS = {s.name.split(".", 1)[1]: s for s in (TICKETS, RATINGS, ORGANIZATIONS, USERS, TICKET_FORMS, METRIC_EVENTS)}
