@@ -5,5 +5,5 @@ cd "$ROOT"
 for b in bench/bench_*.py; do
   [ -f "$b" ] || continue
   say "$b"
-  "$BIN/python" "$b" ${BENCH_ARGS:-}
+  "$BIN/python" "$b"
 done
