@@ -61,14 +61,7 @@ def _sideload(ctx: ServiceContext, request: Request, rows: list[tuple[int, int, 
             continue
         collection, key = SIDELOADS[name]
         kept = set(docs)
-        ids = [str(seq) for _, seq, doc in rows if doc in kept]
-        found: list[str] = []
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            found += [r[0] for r in ctx.store.conn.execute(
-                f"SELECT doc FROM docs WHERE collection=? AND key IN ({marks}) ORDER BY seq",
-                (collection, *chunk)).fetchall()]
+        found = ctx.store.get_many_raw(collection, [seq for _, seq, doc in rows if doc in kept])
         parts.append(f',"{key}":{join_docs(found)}')
     return "".join(parts)
 

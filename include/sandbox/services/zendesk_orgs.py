@@ -50,11 +50,7 @@ def _raw(ctx: ServiceContext, collection: str, key: Any) -> str | None:
 
 
 def _raw_many(ctx: ServiceContext, collection: str, ids: list[int]) -> list[str]:
-    marks = ",".join("?" * len(ids))
-    rows = ctx.store.conn.execute(
-        f"SELECT doc FROM docs WHERE collection=? AND key IN ({marks}) ORDER BY seq",
-        (collection, *[str(i) for i in ids])).fetchall()
-    return [r[0] for r in rows]
+    return ctx.store.get_many_raw(collection, ids)
 
 
 def _show_many(ctx: ServiceContext, request: Request, collection: str, key: str) -> Response:
