@@ -15,7 +15,8 @@ pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 start_sandbox() {
   if pid_alive "$RUN/sandbox.pid"; then return 0; fi
   local extra=()
-  [ -n "${SANDBOX_DATA:-}" ] && extra+=(--data "$SANDBOX_DATA")
+  # A data folder replaces whatever the sandbox held before (its state is rebuilt from it).
+  [ -n "${SANDBOX_DATA:-}" ] && extra+=(--reset --data "$SANDBOX_DATA")
   setsid "$BIN/sandbox" serve "${extra[@]}" ${SANDBOX_ARGS:-} > "$LOGS/sandbox.log" 2>&1 < /dev/null &
   echo $! > "$RUN/sandbox.pid"
   if ! "$BIN/sandbox" wait --timeout "${SANDBOX_START_TIMEOUT:-300}"; then
