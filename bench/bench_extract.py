@@ -17,12 +17,13 @@ import argparse
 import json
 import math
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from rss import peak_rss_mb  # bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 INCREMENTAL_PER_MIN = 10  # Zendesk's incremental export limit
@@ -100,7 +101,7 @@ def worker(mode: str, cfg_json: str, sample: int) -> None:
                 break
     wall = time.perf_counter() - t0
     calls = _admin(cfg, "/_sandbox/stats")["total_calls"] - before
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mb()
     print(json.dumps({"tickets": done, "wall": wall, "calls": calls, "peak_mb": peak}))
 
 

@@ -15,13 +15,14 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from rss import peak_rss_mb  # bench/ is on sys.path when run as a script
 
 TARGET_SECONDS = 10.0
 TARGET_RSS_MB = 2048.0
@@ -31,11 +32,6 @@ FORMS = ["SaaS", "Self-Managed", "SaaS Account", "L&R", "Other"]
 LEVELS = ["ultimate", "premium", "starter", "basic", "gold", "silver", "bronze", None]
 REASONS = ["GitLab doesn't meet my needs", "The answer wasn't delivered in a timely manner",
            "My issue was not resolved", "The answer wasn't helpful", "Some other reason", None]
-
-
-def peak_rss_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 def stamp(epoch: int) -> str:
