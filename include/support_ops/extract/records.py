@@ -109,6 +109,17 @@ def _dict(doc: dict, field: str) -> dict:
     return value
 
 
+def _times(doc: dict, *fields: str) -> dict[str, dt.datetime | None]:
+    """Parsed date-time fields, each under its own name."""
+    return {f: parse_time(doc.get(f), f) for f in fields}
+
+
+def _object(doc: Any, what: str) -> dict:
+    if not isinstance(doc, dict):
+        raise BadRecord(f"{what} is not a JSON object")
+    return doc
+
+
 def _minutes(metric: dict, field: str) -> int | None:
     value = metric.get(field)
     if isinstance(value, dict):
@@ -117,8 +128,7 @@ def _minutes(metric: dict, field: str) -> int | None:
 
 
 def ticket_row(doc: Any, metric: dict | None) -> dict:
-    if not isinstance(doc, dict):
-        raise BadRecord("ticket is not a JSON object")
+    doc = _object(doc, "ticket")
     tid = _id(doc)
     status = doc.get("status")
     if status not in TICKET_STATUSES:
@@ -139,8 +149,7 @@ def ticket_row(doc: Any, metric: dict | None) -> dict:
         "ticket_form_id": _id(doc, "ticket_form_id", required=False),
         "priority": _str(doc.get("priority"), 16),
         "tags": [str(t) for t in _list(doc, "tags")],
-        "created_at": parse_time(doc.get("created_at"), "created_at"),
-        "updated_at": parse_time(doc.get("updated_at"), "updated_at"),
+        **_times(doc, "created_at", "updated_at"),
         "generated_timestamp": gen,
         "solved_at": parse_time((metric or {}).get("solved_at"), "metric_set.solved_at"),
         "satisfaction_score": _str(rating.get("score"), 16),
@@ -149,8 +158,7 @@ def ticket_row(doc: Any, metric: dict | None) -> dict:
 
 
 def ticket_metric_row(doc: Any) -> dict:
-    if not isinstance(doc, dict):
-        raise BadRecord("metric set is not a JSON object")
+    doc = _object(doc, "metric set")
     return {
         "ticket_id": _id(doc, "ticket_id"),
         "id": _id(doc, "id", required=False),
@@ -165,8 +173,7 @@ def ticket_metric_row(doc: Any) -> dict:
 
 
 def rating_row(doc: Any) -> dict:
-    if not isinstance(doc, dict):
-        raise BadRecord("rating is not a JSON object")
+    doc = _object(doc, "rating")
     score = doc.get("score")
     if score not in RATING_SCORES:
         raise BadRecord(f"unknown score {score!r}")
@@ -180,15 +187,13 @@ def rating_row(doc: Any) -> dict:
         "comment": doc.get("comment") or None,
         "reason": _str(doc.get("reason")),
         "reason_id": _id(doc, "reason_id", required=False),
-        "created_at": parse_time(doc.get("created_at"), "created_at"),
-        "updated_at": parse_time(doc.get("updated_at"), "updated_at"),
+        **_times(doc, "created_at", "updated_at"),
         "raw": doc,
     }
 
 
 def organization_row(doc: Any) -> dict:
-    if not isinstance(doc, dict):
-        raise BadRecord("organization is not a JSON object")
+    doc = _object(doc, "organization")
     fields = _dict(doc, "organization_fields")
     name = doc.get("name")
     if not isinstance(name, str):
@@ -208,16 +213,14 @@ def organization_row(doc: Any) -> dict:
         "sales_segmentation": _str(fields.get("sales_segmentation"), 64),
         "technical_account_manager": _str(fields.get("technical_account_manager")),
         "account_type": _str(fields.get("account_type"), 64),
-        "created_at": parse_time(doc.get("created_at"), "created_at"),
-        "updated_at": parse_time(doc.get("updated_at"), "updated_at"),
+        **_times(doc, "created_at", "updated_at"),
         "deleted_at": parse_time(doc.get("deleted_at"), "deleted_at"),
         "raw": doc,
     }
 
 
 def user_row(doc: Any) -> dict:
-    if not isinstance(doc, dict):
-        raise BadRecord("user is not a JSON object")
+    doc = _object(doc, "user")
     return {
         "id": _id(doc),
         "name": _str(doc.get("name")),
@@ -225,15 +228,13 @@ def user_row(doc: Any) -> dict:
         "role": _str(doc.get("role"), 32),
         "organization_id": _id(doc, "organization_id", required=False),
         "active": bool(doc.get("active", True)),
-        "created_at": parse_time(doc.get("created_at"), "created_at"),
-        "updated_at": parse_time(doc.get("updated_at"), "updated_at"),
+        **_times(doc, "created_at", "updated_at"),
         "raw": doc,
     }
 
 
 def ticket_form_row(doc: Any) -> dict:
-    if not isinstance(doc, dict):
-        raise BadRecord("ticket form is not a JSON object")
+    doc = _object(doc, "ticket form")
     name = doc.get("name") or doc.get("display_name")
     if not isinstance(name, str):
         raise BadRecord(f"name is not a string: {name!r}")
@@ -241,15 +242,13 @@ def ticket_form_row(doc: Any) -> dict:
         "id": _id(doc),
         "name": name[:255],
         "active": bool(doc.get("active", True)),
-        "created_at": parse_time(doc.get("created_at"), "created_at"),
-        "updated_at": parse_time(doc.get("updated_at"), "updated_at"),
+        **_times(doc, "created_at", "updated_at"),
         "raw": doc,
     }
 
 
 def metric_event_row(doc: Any) -> dict:
-    if not isinstance(doc, dict):
-        raise BadRecord("metric event is not a JSON object")
+    doc = _object(doc, "metric event")
     for field in ("metric", "type"):
         if not isinstance(doc.get(field), str):
             raise BadRecord(f"{field} is missing or not a string")
@@ -282,8 +281,7 @@ ACCOUNT_FIELDS = [
 
 
 def account_row(doc: Any) -> dict:
-    if not isinstance(doc, dict):
-        raise BadRecord("account is not a JSON object")
+    doc = _object(doc, "account")
     sfid = doc.get("Id")
     if not isinstance(sfid, str) or len(sfid) not in (15, 18) or not sfid.isalnum():
         raise BadRecord(f"Id is not a Salesforce id: {sfid!r}")
