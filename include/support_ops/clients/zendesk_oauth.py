@@ -75,16 +75,18 @@ class OAuthTokens:
         """POST to the token endpoint, riding out transient failures (429, 5xx, drops)."""
         delay = 0.5
         for attempt in range(1, attempts + 1):
+            retry_after: str | None = None
             try:
                 resp = self._http.post(self.token_url, json=payload, timeout=30)
                 if resp.status_code == 429 or resp.status_code >= 500:
+                    retry_after = resp.headers.get("Retry-After")
                     raise requests.HTTPError(f"HTTP {resp.status_code}")
                 resp.json()  # a truncated body is a transient failure too
                 return resp
             except (requests.RequestException, ValueError) as exc:
                 if attempt == attempts:
                     raise ZendeskAuthError(f"Zendesk OAuth token endpoint unavailable: {exc}") from None
-                wait = float(getattr(locals().get("resp"), "headers", {}).get("Retry-After", delay))
+                wait = float(retry_after) if retry_after and retry_after.isdigit() else delay
                 log.warning("zendesk oauth: %s; retry %d in %.1fs", type(exc).__name__, attempt, wait)
                 time.sleep(min(wait, 30.0))
                 delay = min(delay * 2, 10.0)

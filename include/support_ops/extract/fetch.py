@@ -102,13 +102,19 @@ def get_json(
                 except ValueError:
                     problem = f"incomplete JSON body ({len(resp.content)} bytes)"
         attempt += 1
-        if attempt >= policy.attempts:
-            raise ExtractionError(stream, cursor, f"gave up after {attempt} attempts; last: {problem}")
-        delay = min(policy.max_backoff, policy.backoff * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
-        log.warning("%s: %s; retry %d/%d in %.1fs", stream, problem, attempt, policy.attempts - 1, delay)
-        stats.retries += 1
-        stats.waited += delay
-        policy.sleep(delay)
+        _back_off(attempt, problem, stream=stream, cursor=cursor, policy=policy, stats=stats)
+
+
+def _back_off(attempt: int, problem: str, *, stream: str, cursor: Any, policy: RetryPolicy,
+              stats: FetchStats) -> None:
+    """Sleep before retry `attempt` (exponential, with jitter), or give up past the budget."""
+    if attempt >= policy.attempts:
+        raise ExtractionError(stream, cursor, f"gave up after {attempt} attempts; last: {problem}")
+    delay = min(policy.max_backoff, policy.backoff * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
+    log.warning("%s: %s; retry %d/%d in %.1fs", stream, problem, attempt, policy.attempts - 1, delay)
+    stats.retries += 1
+    stats.waited += delay
+    policy.sleep(delay)
 
 
 def call_with_retries(
@@ -123,13 +129,8 @@ def call_with_retries(
             return fn()
         except transient as exc:
             attempt += 1
-            problem = f"{type(exc).__name__}: {str(exc)[:200]}"
-            if attempt >= policy.attempts:
-                raise ExtractionError(stream, cursor, f"gave up after {attempt} attempts; last: {problem}") from exc
-            delay = min(policy.max_backoff, policy.backoff * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
-            log.warning("%s: %s; retry %d/%d in %.1fs", stream, problem, attempt, policy.attempts - 1, delay)
-            stats.retries += 1
-            policy.sleep(delay)
+            _back_off(attempt, f"{type(exc).__name__}: {str(exc)[:200]}", stream=stream, cursor=cursor,
+                      policy=policy, stats=stats)
 
 
 def _decode(body: bytes) -> dict:

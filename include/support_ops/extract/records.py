@@ -61,20 +61,8 @@ def _id(doc: dict, field: str = "id", required: bool = True) -> int | None:
     return value
 
 
-def _int(doc: dict, field: str) -> int | None:
-    value = doc.get(field)
-    if value in (None, ""):
-        return None
-    if isinstance(value, bool):
-        raise BadRecord(f"{field} is not a number: {value!r}")
-    try:
-        return int(float(value))
-    except (TypeError, ValueError):
-        raise BadRecord(f"{field} is not a number: {value!r}") from None
-
-
-def _float(doc: dict, field: str) -> float | None:
-    value = doc.get(field)
+def _number(value: Any, field: str) -> float | None:
+    """A number, or a numeric string (Salesforce and custom fields send both); empty is None."""
     if value in (None, ""):
         return None
     if isinstance(value, bool):
@@ -83,6 +71,15 @@ def _float(doc: dict, field: str) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         raise BadRecord(f"{field} is not a number: {value!r}") from None
+
+
+def _float(doc: dict, field: str) -> float | None:
+    return _number(doc.get(field), field)
+
+
+def _int(doc: dict, field: str) -> int | None:
+    value = _number(doc.get(field), field)
+    return None if value is None else int(value)
 
 
 def _str(value: Any, limit: int = 255) -> str | None:
@@ -124,7 +121,8 @@ def _minutes(metric: dict, field: str) -> int | None:
     value = metric.get(field)
     if isinstance(value, dict):
         value = value.get("calendar")
-    return None if value is None else _int({"v": value}, "v")
+    number = _number(value, field)
+    return None if number is None else int(number)
 
 
 def ticket_row(doc: Any, metric: dict | None) -> dict:
@@ -264,7 +262,7 @@ def metric_event_row(doc: Any) -> dict:
         "instance_id": _int(doc, "instance_id"),
         "type": doc["type"][:32],
         "time": parse_time(doc.get("time"), "time", required=True),
-        "sla_target": None if target is None else _int({"t": target}, "sla.target"),
+        "sla_target": _int({"sla.target": target}, "sla.target"),
         "sla_business_hours": None if "business_hours" not in sla else bool(sla["business_hours"]),
         "sla_policy_id": _id(policy, "id", required=False) if policy else None,
         "sla_policy_title": _str(policy.get("title")) if policy else None,

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table
 
+from ..config import settings
 from ..warehouse.schema import quarantine, zd_ticket_metrics
 from ..warehouse.upsert import upsert
 from . import records as rec
@@ -84,12 +85,14 @@ def run_pages(
     fetch_page: Callable[[dict | None], tuple[list[Any], dict, dict, bool]],
     to_row: Callable[[Any], dict],
     *,
-    quarantine_max_ratio: float,
+    quarantine_max_ratio: float | None = None,
     max_pages: int | None = None,
     extra_writer: Callable[[Connection, dict], None] | None = None,
     id_field: str = "id",
 ) -> StreamResult:
     """The generic loop. `fetch_page(state) -> (docs, side, next_state, done)`."""
+    if quarantine_max_ratio is None:
+        quarantine_max_ratio = settings().quarantine_max_ratio
     state, total = load_state(engine, stream)
     result = StreamResult(stream, total_loaded=total)
     started = time.monotonic()

@@ -15,7 +15,6 @@ from typing import Any
 import requests
 from sqlalchemy import Engine
 
-from ..config import settings
 from ..warehouse.schema import sf_accounts
 from .fetch import ExtractionError, FetchStats, RetryPolicy, call_with_retries
 from .records import ACCOUNT_FIELDS, account_row, parse_time
@@ -74,8 +73,9 @@ def extract_accounts(
             since = parse_time(hwm, "hwm") - lookback if hwm else None
             body = call(lambda: sf.query(accounts_query(since), include_deleted=True), state)
         records = body.get("records") or []
-        stamps = [r.get("SystemModstamp") for r in records if isinstance(r, dict) and r.get("SystemModstamp")]
-        page_hwm = max([hwm] + stamps, key=lambda s: parse_time(s, "hwm") if s else dt.datetime.min.replace(tzinfo=dt.UTC)) if stamps else hwm
+        # Ordered by SystemModstamp (accounts_query), so the last stamp is the page's high-water mark.
+        stamps = [r["SystemModstamp"] for r in records if isinstance(r, dict) and r.get("SystemModstamp")]
+        page_hwm = stamps[-1] if stamps else hwm
         done = bool(body.get("done", True))
         next_state = {"hwm": page_hwm}
         if not done:
@@ -84,9 +84,7 @@ def extract_accounts(
 
     result = run_pages(
         engine, STREAM, sf_accounts, fetch_page, account_row,
-        quarantine_max_ratio=settings().quarantine_max_ratio if quarantine_max_ratio is None
-        else quarantine_max_ratio,
-        max_pages=max_pages, id_field="Id",
+        quarantine_max_ratio=quarantine_max_ratio, max_pages=max_pages, id_field="Id",
     )
     result.api_calls = stats.calls
     return result

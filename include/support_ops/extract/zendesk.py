@@ -67,9 +67,7 @@ def extract_stream(
     writer = ticket_metrics_writer(stream.name) if is_tickets else None
     result = run_pages(
         engine, stream.name, stream.table, fetch_page, to_row,
-        quarantine_max_ratio=settings().quarantine_max_ratio if quarantine_max_ratio is None
-        else quarantine_max_ratio,
-        max_pages=max_pages, extra_writer=writer,
+        quarantine_max_ratio=quarantine_max_ratio, max_pages=max_pages, extra_writer=writer,
     )
     result.api_calls = stats.calls
     if stats.rate_limited or stats.retries or stats.token_renewals:

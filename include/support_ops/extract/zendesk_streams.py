@@ -73,7 +73,7 @@ class ZendeskStream:
             end_time = body.get("end_time")
             start = int(params["start_time"])
             next_start = int(end_time) if end_time is not None else start
-            done = bool(body.get("end_of_stream")) or next_start <= start and not items
+            done = bool(body.get("end_of_stream")) or (next_start <= start and not items)
             next_state = {"start_time": next_start}
             nxt = None if done or next_start == start else (self.path, {**self.params, "start_time": next_start})
             return Page(items, side, next_state, nxt)
