@@ -21,6 +21,7 @@ from sandbox.collections import (
 )
 
 from .zendesk_auth import authed, oauth_tokens
+from .zendesk_catalog import catalog_table
 from .zendesk_common import ZendeskError, list_response
 from .zendesk_incremental import cursor_export, time_export
 from .zendesk_misc import misc_handlers
@@ -89,6 +90,7 @@ def routes(ctx: ServiceContext) -> list[Route]:
         ("views/{id:int}/count.json", h["view_count_one"], ["GET"]),
         ("views/{id:int}.json", h["view"], ["GET"]),
     ]
+    table += catalog_table(ctx)  # groups, fields, tags, macros, settings, search, ...
     out = [Route("/oauth/tokens", _oauth(ctx), methods=["POST"])]
     for path, handler, methods in table:
         wrapped = authed(ctx, handler)  # type: ignore[arg-type]
