@@ -34,22 +34,70 @@ def _config(args) -> SandboxConfig:
     return cfg
 
 
-def populate(cfg: SandboxConfig, data: str | None = None) -> dict:
-    """Fill an empty sandbox: from a data folder if given (or SANDBOX_DATA), else generate."""
-    from .store import Store
+def _lenient(args) -> bool:
+    if getattr(args, "lenient", False):
+        return True
+    return os.environ.get("SANDBOX_DATA_LENIENT", "").lower() in ("1", "true", "yes", "on")
 
-    store = Store(cfg.db_path)
+
+def populate(cfg: SandboxConfig, data: str | None = None, lenient: bool = False) -> dict:
+    """Replace the sandbox's state: from a data folder if given (or SANDBOX_DATA), else generate.
+
+    Either way the new state is built in a file beside the current one and swapped in only
+    when complete: a refused folder or an interrupted generation leaves the old state.
+    """
+    from .store import Store, rebuild
+
     data = data or os.environ.get("SANDBOX_DATA")
     if data:
         from .datadir import load
 
-        counts = load(store, Path(data))
-        log.info("sandbox: loaded %s", counts)
-        return counts
-    from .generate import generate
+        counts = load(cfg.db_path, Path(data), lenient=lenient)
+        log.info("sandbox: loaded %s from %s", counts, data)
+    else:
+        from .generate import generate
 
-    manifest = generate(store, seed=cfg.seed, scale=cfg.scale, now=cfg.now)
-    return manifest.get("counts", {})
+        manifest = rebuild(cfg.db_path, lambda store: generate(
+            store, seed=cfg.seed, scale=cfg.scale, now=cfg.now))
+        counts = manifest.get("counts", {})
+    Store(cfg.db_path).set_meta("populated", counts)
+    return counts
+
+
+def ports_in_use(cfg: SandboxConfig) -> list[str]:
+    """The services whose port something already listens on (another sandbox, or not)."""
+    import socket
+
+    busy = []
+    for svc in SERVICES:
+        with socket.socket(socket.AF_INET6 if ":" in cfg.host else socket.AF_INET) as s:
+            try:
+                s.bind((cfg.host, cfg.ports[svc]))
+            except OSError:
+                busy.append(f"{svc} ({cfg.host}:{cfg.ports[svc]})")
+    return busy
+
+
+def _refuse_if_running(cfg: SandboxConfig, doing: str) -> bool:
+    busy = ports_in_use(cfg)
+    if busy:
+        print(f"sandbox: cannot {doing}: these ports are already in use: {', '.join(busy)}. "
+              "Stop what listens there (make down / make sandbox-stop) or choose other ports "
+              "(SANDBOX_<SYSTEM>_PORT).", file=sys.stderr)
+    return bool(busy)
+
+
+def _populate_or_explain(cfg: SandboxConfig, data: str | None, lenient: bool) -> dict | None:
+    from .datadir import DataFolderError
+
+    try:
+        return populate(cfg, data, lenient)
+    except DataFolderError as exc:
+        print(f"sandbox: {exc}", file=sys.stderr)
+        print("sandbox: the previous sandbox state is unchanged"
+              + ("" if lenient else "; --lenient (SANDBOX_DATA_LENIENT=1) loads records that "
+                 "break the real systems' guarantees, but not broken structure"), file=sys.stderr)
+        return None
 
 
 def cmd_serve(args) -> int:
@@ -57,11 +105,14 @@ def cmd_serve(args) -> int:
     from .store import Store
 
     cfg = _config(args)
-    if args.reset and cfg.db_path.exists():
-        _wipe(cfg)
-    if Store(cfg.db_path).count("zd_tickets") == 0 and Store(cfg.db_path).get_meta("populated") is None:
-        counts = populate(cfg, args.data)
-        Store(cfg.db_path).set_meta("populated", counts)
+    if _refuse_if_running(cfg, "serve"):
+        return 2
+    data = args.data or os.environ.get("SANDBOX_DATA")
+    # A data folder always replaces the state; otherwise generate on first start or --reset.
+    if data or args.reset or Store(cfg.db_path).get_meta("populated") is None:
+        counts = _populate_or_explain(cfg, data, _lenient(args))
+        if counts is None:
+            return 2
         print(f"sandbox: populated {json.dumps(counts)}", flush=True)
     sb = Sandbox(cfg)
     for name, url in sb.addresses().items():
@@ -81,20 +132,13 @@ def cmd_serve(args) -> int:
     return 0
 
 
-def _wipe(cfg: SandboxConfig) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        p = Path(str(cfg.db_path) + suffix)
-        if p.exists():
-            p.unlink()
-
-
 def cmd_reset(args) -> int:
     cfg = _config(args)
-    _wipe(cfg)
-    from .store import Store
-
-    counts = populate(cfg, args.data)
-    Store(cfg.db_path).set_meta("populated", counts)
+    if _refuse_if_running(cfg, "reset while a sandbox may be serving this state"):
+        return 2
+    counts = _populate_or_explain(cfg, args.data, _lenient(args))
+    if counts is None:
+        return 2
     print(f"sandbox: reset and populated {json.dumps(counts)}")
     return 0
 
@@ -188,10 +232,13 @@ def main(argv: list[str] | None = None) -> int:
         sp.add_argument("--scale", type=float)
         sp.add_argument("--now", help="ISO timestamp the generated history is relative to")
         sp.add_argument("--data", help="load this folder of JSON arrays instead of generating")
+        sp.add_argument("--lenient", action="store_true",
+                        help="load records that break the real systems' guarantees "
+                             "(also SANDBOX_DATA_LENIENT=1)")
 
     s = sub.add_parser("serve", help="serve every service on loopback")
     common(s)
-    s.add_argument("--reset", action="store_true", help="wipe and repopulate first")
+    s.add_argument("--reset", action="store_true", help="regenerate the state first")
     s.add_argument("--live", action="store_true", help="keep creating and updating tickets")
     s.add_argument("--live-interval", type=float, default=5.0)
     s.add_argument("--token-ttl", type=int, help="OAuth access-token lifetime, seconds")

@@ -8,11 +8,14 @@ an index seek whatever the size. `seq` is the numeric id where the API has one.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
@@ -38,6 +41,7 @@ class Store:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._write_lock = threading.Lock()
+        self._conns: list[sqlite3.Connection] = []  # every thread's, so close() reaches them all
         with self._write_lock:
             self.conn.executescript(SCHEMA)
 
@@ -49,7 +53,15 @@ class Store:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             self._local.conn = conn
+            self._conns.append(conn)
         return conn
+
+    def close(self) -> None:
+        """Close every connection this store opened (before its file is replaced)."""
+        for conn in self._conns:
+            conn.close()
+        self._conns.clear()
+        self._local = threading.local()
 
     # -- writes -------------------------------------------------------------
     def put(self, collection: str, key: Any, doc: dict, ts: int = 0, seq: int | None = None) -> None:
@@ -167,3 +179,59 @@ class Store:
     def collections(self) -> dict[str, int]:
         rows = self.conn.execute("SELECT collection, COUNT(*) FROM docs GROUP BY collection").fetchall()
         return dict(rows)
+
+
+# -- building a whole new store beside the current one ------------------------------
+def building_path(path: str | Path) -> Path:
+    """Where a replacement for the store at `path` is built (same folder: os.replace is atomic)."""
+    path = Path(path)
+    return path.with_name(f"{path.name}.building-{os.getpid()}")
+
+
+def discard(path: str | Path) -> None:
+    """Remove a SQLite file and its WAL companions, if there."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def swap_in(built: Store, target: str | Path) -> None:
+    """Make the completely built store `built` the store at `target`, in one rename.
+
+    The new file is made self-contained first (WAL folded in), the old file's WAL is folded
+    into it and removed, so no stale WAL ever meets the new file. Until the rename, readers
+    of `target` see the old state; after it, the new one. `target` must not be open in a
+    running sandbox (stop it first).
+    """
+    target = Path(target)
+    conn = built.conn
+    conn.execute("PRAGMA journal_mode=DELETE")  # checkpoints and drops the -wal file
+    built.close()
+    if target.exists():
+        old = sqlite3.connect(target, timeout=60)
+        try:
+            old.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            old.close()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    os.replace(built.path, target)
+
+
+def rebuild(target: str | Path, fill: Callable[[Store], T]) -> T:
+    """Fill a new store beside `target` and swap it in only when `fill` returns.
+
+    If `fill` raises (a refused data folder, an interrupted generation), the half-built
+    file is removed and the store at `target` is exactly as it was.
+    """
+    side_path = building_path(target)
+    discard(side_path)
+    side = Store(side_path)
+    side.conn.execute("PRAGMA synchronous=OFF")  # a crash only loses the side file
+    try:
+        result = fill(side)
+    except BaseException:
+        side.close()
+        discard(side_path)
+        raise
+    swap_in(side, target)
+    return result
