@@ -43,6 +43,14 @@ class Settings:
     quarantine_max_ratio: float = field(
         default_factory=lambda: float(_env("SUPPORT_OPS_QUARANTINE_MAX_RATIO", "0.05"))
     )
+    # SUPPORT_OPS_CANARY_MAX_MISSING_RATIO: a Zendesk run fails (before writing the page) when
+    # more than this share of solved tickets lack a metric set, or of rows lack a field earlier
+    # rows always had (docs/zendesk-api-shapes.md).
+    canary_max_missing_ratio: float = field(
+        default_factory=lambda: float(_env("SUPPORT_OPS_CANARY_MAX_MISSING_RATIO", "0.2"))
+    )
+    # SUPPORT_OPS_CANARY_MIN_SAMPLE: below this many records seen in a run the canary only warns.
+    canary_min_sample: int = field(default_factory=lambda: int(_env("SUPPORT_OPS_CANARY_MIN_SAMPLE", "20")))
     # SUPPORT_OPS_BLOCKING_CHECKS: integrity checks that block the organization sync.
     blocking_checks: tuple[str, ...] = field(
         default_factory=lambda: tuple(

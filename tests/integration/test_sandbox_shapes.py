@@ -157,11 +157,16 @@ def test_export_tickets_and_envelopes(zd):
     _assert_all(schema_of([_envelope(p, "tickets") for p in time_pages]),
                 [_envelope(timed, "tickets")], "time_export")
 
-    # The data contract: statuses include deleted ones, metric sets carry solved_at.
+    # The data contract: with include=metric_sets each live ticket carries its `metric_set`
+    # (with solved_at), deleted ones none, and there is no top-level `metric_sets` array.
     with_metrics = _get(zd, "incremental/tickets/cursor.json", start_time=0, per_page=200,
                         include="metric_sets")
+    assert "metric_sets" not in with_metrics
+    live = [t for t in with_metrics["tickets"] if t["status"] != "deleted"]
+    assert live and all("metric_set" not in t for t in with_metrics["tickets"] if t["status"] == "deleted")
     _assert_all(schema_of([{"id": 1, "ticket_id": 1, "solved_at": None, "created_at": "",
-                            "updated_at": ""}]), with_metrics["metric_sets"], "metric_sets")
+                            "updated_at": ""}]), [t["metric_set"] for t in live], "ticket.metric_set")
+    assert all(t["metric_set"]["ticket_id"] == t["id"] for t in live)
 
 
 def test_organizations_in_every_list_style(zd):

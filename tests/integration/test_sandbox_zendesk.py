@@ -178,18 +178,27 @@ def test_cursor_export_with_metric_sets_to_the_end(zd, hook):
     client = hook.get_conn()
     gen = client.tickets.incremental(start_time=0, include="metric_sets", per_page=100,
                                      paginate_by_time=False)
-    ids, metric_ticket_ids, cursors = [], set(), []
+    ids, metric_ticket_ids, deleted, cursors = [], set(), set(), []
     for ticket in gen:
         ids.append(ticket.id)
         page = gen._response_json
         if not cursors or cursors[-1] != page["after_cursor"]:
             cursors.append(page["after_cursor"])
-            metric_ticket_ids |= {m["ticket_id"] for m in page["metric_sets"]}
+            # Zendesk's shape: each ticket carries its own `metric_set`; no top-level array.
+            assert "metric_sets" not in page
+            for t in page["tickets"]:
+                if t["status"] == "deleted":
+                    deleted.add(t["id"])
+                    assert "metric_set" not in t  # Zendesk serves none for deleted tickets
+                else:
+                    assert t["metric_set"]["ticket_id"] == t["id"]
+                    metric_ticket_ids.add(t["id"])
             assert page["after_url"].startswith(_base(zd))
+            assert "include=metric_sets" in page["after_url"] and "per_page=100" in page["after_url"]
     expected = N_TICKETS - HELD_BACK
     assert len(ids) == expected and len(set(ids)) == expected
     assert ids == sorted(ids)  # generated_timestamp order = id order in this data set
-    assert metric_ticket_ids == set(ids)
+    assert deleted and metric_ticket_ids == set(ids) - deleted
     assert len(cursors) == 4
     # The last page ends the stream but still carries a cursor to resume from.
     last = gen._response_json

@@ -1,7 +1,8 @@
 """Zendesk imitation: shared helpers (JSON responses, errors, URLs, cursors, paging SQL).
 
 Responses mirror Zendesk's envelopes and error bodies; every pagination URL is
-absolute and points back at the sandbox, because zenpy follows them verbatim.
+absolute and built from the request's own scheme and host (as Zendesk's are), and carries
+every query parameter the client sent, because clients such as zenpy follow them verbatim.
 """
 
 from __future__ import annotations
@@ -63,12 +64,32 @@ def parse_iso(value: str | None) -> int | None:
     return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
 
 
-def api_url(ctx: ServiceContext, path: str, params: dict[str, Any] | None = None) -> str:
-    """Absolute URL at this sandbox; `path` is relative to /api/v2."""
-    url = f"{ctx.base_url}/api/v2/{path.lstrip('/')}"
+def request_origin(ctx: ServiceContext, request: Request | None) -> str:
+    """`scheme://host` the client used: `X-Forwarded-Proto` / `X-Forwarded-Host` from a TLS
+    front, else the request's own scheme and `Host` header; the configured address without one."""
+    if request is None:
+        return ctx.base_url
+    headers = request.headers
+    scheme = (headers.get("x-forwarded-proto") or request.url.scheme or "http").split(",")[0].strip()
+    host = (headers.get("x-forwarded-host") or headers.get("host") or "").split(",")[0].strip()
+    if not host:
+        return ctx.base_url
+    return f"{scheme}://{host}"
+
+
+def api_url(ctx: ServiceContext, path: str, params: dict[str, Any] | None = None,
+            request: Request | None = None) -> str:
+    """Absolute URL of `path` (relative to /api/v2) at the origin the client reached."""
+    url = f"{request_origin(ctx, request)}/api/v2/{path.lstrip('/')}"
     if params:
         url += "?" + urlencode({k: v for k, v in params.items() if v is not None})
     return url
+
+
+def carried_params(request: Request, *drop: str) -> dict[str, Any]:
+    """Every query parameter the client sent (last value wins), minus the paging ones
+    that the next link replaces."""
+    return {k: v for k, v in request.query_params.items() if k not in drop}
 
 
 def int_param(request: Request, name: str, default: int | None = None,
@@ -220,7 +241,8 @@ def list_response(
     links:{next, prev}}`. Otherwise offset style: `{key, next_page, previous_page, count}`.
     """
     q = request.query_params
-    extra = dict(extra_params or {})
+    extra = {**carried_params(request, "page[after]", "page[before]", "page[size]", "page",
+                              "per_page"), **(extra_params or {})}
     conds = [c for c in (where, "ts >= ?" if min_ts is not None else "",
                          "ts <= ?" if max_ts is not None else "") if c]
     cond = " AND ".join(f"({c})" for c in conds)
@@ -240,8 +262,8 @@ def list_response(
         link = {**extra, "page[size]": size}
         meta = {"has_more": has_more, "after_cursor": last, "before_cursor": first}
         links = {
-            "prev": api_url(ctx, path, {**link, "page[before]": first}) if first else None,
-            "next": api_url(ctx, path, {**link, "page[after]": last}) if last else None,
+            "prev": api_url(ctx, path, {**link, "page[before]": first}, request) if first else None,
+            "next": api_url(ctx, path, {**link, "page[after]": last}, request) if last else None,
         }
         tail = json.dumps({"meta": meta, "links": links}, separators=(",", ":"))[1:]
         return raw_json(f'{{"{key}":{join_docs([r[2] for r in rows])},{tail}')
@@ -252,8 +274,9 @@ def list_response(
     total = count_rows(ctx, collection, cond, cargs)
     link = {**extra, "per_page": per_page if "per_page" in q else None}
     tail = json.dumps({
-        "next_page": api_url(ctx, path, {**link, "page": page + 1}) if page * per_page < total else None,
-        "previous_page": api_url(ctx, path, {**link, "page": page - 1}) if page > 1 else None,
+        "next_page": (api_url(ctx, path, {**link, "page": page + 1}, request)
+                      if page * per_page < total else None),
+        "previous_page": api_url(ctx, path, {**link, "page": page - 1}, request) if page > 1 else None,
         "count": total,
     }, separators=(",", ":"))[1:]
     return raw_json(f'{{"{key}":{join_docs([r[2] for r in rows])},{tail}')

@@ -9,6 +9,8 @@ snapshot) is used when present, else the computed count is cached for a minute.
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 from typing import Any
 
@@ -29,10 +31,12 @@ from sandbox.collections import (
 
 from .zendesk_common import (
     api_url,
+    carried_params,
     ids_param,
     int_param,
     invalid,
     iso,
+    join_docs,
     json_response,
     list_response,
     not_found,
@@ -136,6 +140,120 @@ def pretty(value: int) -> str:
     return f"~{value // 1000}k"
 
 
+# -- satisfaction ratings ------------------------------------------------------------------
+# Zendesk documents `start_time` as the "time of the oldest satisfaction rating" and
+# `end_time` as the "time of the most recent satisfaction rating", and lists ratings
+# "ordered chronologically by created date": both filter on `created_at`. A later change of
+# a rating (bad -> good) moves its `updated_at` only; it does not bring it back into a
+# `start_time` window (see docs/zendesk-api-shapes.md for how such a change travels).
+# `sort` names the order (`created_at`, `updated_at`, `id`; a leading `-` for descending) and
+# is also the cursor's order, as documented for the list's `sort` parameter.
+RATING_SORTS = {"created_at": "json_extract(doc, '$.created_at')",
+                "updated_at": "json_extract(doc, '$.updated_at')", "id": "seq"}
+DEFAULT_RATING_SORT = "created_at"
+
+
+def _rating_sort(request: Request) -> tuple[str, str, bool]:
+    """(sort as sent, SQL key expression, descending)."""
+    raw = request.query_params.get("sort") or DEFAULT_RATING_SORT
+    field = raw.removeprefix("-")
+    if field not in RATING_SORTS:
+        raise invalid(f"sort must be one of {', '.join(RATING_SORTS)} (optionally prefixed with -)")
+    return raw, RATING_SORTS[field], raw.startswith("-")
+
+
+def _rating_cursor(sort: str, key: Any, seq: int) -> str:
+    raw = json.dumps({"o": sort, "v": [key, seq]}, separators=(",", ":"))
+    return base64.b64encode(raw.encode()).decode()
+
+
+def _decode_rating_cursor(cursor: str, sort: str) -> tuple[Any, int]:
+    try:
+        data = json.loads(base64.b64decode(cursor.encode()).decode())
+        key, seq = data["v"]
+        if data.get("o") != sort:
+            raise ValueError("cursor of another sort order")
+        return key, int(seq)
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise invalid("page[after] / page[before] is not a valid cursor for this sort") from exc
+
+
+def ratings_list(ctx: ServiceContext, request: Request) -> Response:
+    """`GET /satisfaction_ratings`: `score`, `start_time`/`end_time` on `created_at`, `sort`;
+    cursor pagination (`page[size]` <= 100) or offset pagination, links carrying every
+    parameter the client sent."""
+    q = request.query_params
+    score = q.get("score")
+    if score and score not in SCORE_FILTERS:
+        raise invalid(f"score must be one of {', '.join(SCORE_FILTERS)}")
+    sort, key_sql, desc = _rating_sort(request)
+    created = "json_extract(doc, '$.created_at')"
+    conds, args = ["collection = ?"], [ZD_SATISFACTION_RATINGS]
+    if score:
+        conds.append(f"({SCORE_FILTERS[score]})")
+    start, end = int_param(request, "start_time"), int_param(request, "end_time")
+    if start is not None:
+        conds.append(f"{created} >= ?")
+        args.append(iso(start))
+    if end is not None:
+        conds.append(f"{created} <= ?")
+        args.append(iso(end))
+    where, base_args = " AND ".join(conds), list(args)
+    link = carried_params(request, "page[after]", "page[before]", "page[size]", "page", "per_page")
+    cursor_mode = any(k in q for k in ("page[size]", "page[after]", "page[before]"))
+    if not cursor_mode:
+        per_page = int_param(request, "per_page", 100, low=1, high=100) or 100
+        page = int_param(request, "page", 1, low=1) or 1
+        direction = "DESC" if desc else "ASC"
+        rows = ctx.store.conn.execute(
+            f"SELECT doc FROM docs WHERE {where} ORDER BY {key_sql} {direction}, seq {direction} "
+            "LIMIT ? OFFSET ?", (*base_args, per_page, (page - 1) * per_page)).fetchall()
+        total = ctx.store.conn.execute(f"SELECT COUNT(*) FROM docs WHERE {where}",
+                                       base_args).fetchone()[0]
+        link["per_page"] = per_page if "per_page" in q else None
+        tail = json.dumps({
+            "next_page": (api_url(ctx, "satisfaction_ratings", {**link, "page": page + 1}, request)
+                          if page * per_page < total else None),
+            "previous_page": (api_url(ctx, "satisfaction_ratings", {**link, "page": page - 1}, request)
+                              if page > 1 else None),
+            "count": total,
+        }, separators=(",", ":"))[1:]
+        return raw_json(f'{{"satisfaction_ratings":{join_docs([r[0] for r in rows])},{tail}')
+    size = int_param(request, "page[size]", 100, low=1, high=100) or 100
+    after = _decode_rating_cursor(q["page[after]"], sort) if q.get("page[after]") else None
+    before = (_decode_rating_cursor(q["page[before]"], sort)
+              if q.get("page[before]") and after is None else None)
+    backwards = before is not None
+    conds_page, page_args = [where], list(base_args)
+    bound = after or before
+    if bound is not None:
+        # after = further along the sort order; before = further back.
+        op = ">" if (bound is after) != desc else "<"
+        conds_page.append(f"({key_sql}, seq) {op} (?, ?)")
+        page_args += [bound[0], bound[1]]
+    forward_dir = "DESC" if desc else "ASC"
+    direction = ({"ASC": "DESC", "DESC": "ASC"}[forward_dir]) if backwards else forward_dir
+    rows = ctx.store.conn.execute(
+        f"SELECT {key_sql}, seq, doc FROM docs WHERE {' AND '.join(conds_page)} "
+        f"ORDER BY {key_sql} {direction}, seq {direction} LIMIT ?", (*page_args, size + 1)).fetchall()
+    has_more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+    first = _rating_cursor(sort, rows[0][0], rows[0][1]) if rows else None
+    last = _rating_cursor(sort, rows[-1][0], rows[-1][1]) if rows else None
+    link["page[size]"] = size
+    meta = {"has_more": has_more, "after_cursor": last, "before_cursor": first}
+    links = {
+        "prev": (api_url(ctx, "satisfaction_ratings", {**link, "page[before]": first}, request)
+                 if first else None),
+        "next": (api_url(ctx, "satisfaction_ratings", {**link, "page[after]": last}, request)
+                 if last else None),
+    }
+    tail = json.dumps({"meta": meta, "links": links}, separators=(",", ":"))[1:]
+    return raw_json(f'{{"satisfaction_ratings":{join_docs([r[2] for r in rows])},{tail}')
+
+
 def misc_handlers(ctx: ServiceContext) -> dict[str, Any]:
     """The handlers, by name; zendesk.py wires them to paths."""
 
@@ -167,17 +285,7 @@ def misc_handlers(ctx: ServiceContext) -> dict[str, Any]:
                 "value": value, "pretty": pretty(value), "fresh": True}
 
     async def satisfaction_ratings(request: Request) -> Response:
-        q = request.query_params
-        score = q.get("score")
-        if score and score not in SCORE_FILTERS:
-            raise invalid(f"score must be one of {', '.join(SCORE_FILTERS)}")
-        start = int_param(request, "start_time")
-        end = int_param(request, "end_time")
-        extra = {k: q[k] for k in ("score", "start_time", "end_time") if q.get(k)}
-        return list_response(ctx, request, ZD_SATISFACTION_RATINGS, "satisfaction_ratings",
-                             "satisfaction_ratings", order="ts",
-                             where=SCORE_FILTERS.get(score or "", ""),
-                             min_ts=start, max_ts=end, extra_params=extra)
+        return ratings_list(ctx, request)
 
     async def satisfaction_rating(request: Request) -> Response:
         doc = ctx.store.get(ZD_SATISFACTION_RATINGS, request.path_params["id"])

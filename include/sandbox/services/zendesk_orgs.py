@@ -166,7 +166,7 @@ def org_routes_handlers(ctx: ServiceContext) -> dict[str, Any]:
         job_id = "V3-" + secrets.token_hex(16)
         job = {
             "id": job_id,
-            "url": api_url(ctx, f"job_statuses/{job_id}.json"),
+            "url": api_url(ctx, f"job_statuses/{job_id}.json", request=request),
             "total": len(items),
             "progress": None,
             "status": "queued",

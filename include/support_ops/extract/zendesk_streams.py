@@ -1,17 +1,24 @@
 """The Zendesk streams: where each one pages, how its cursor moves, where its rows go.
 
-Three cursor styles, as Zendesk's APIs have them:
+Cursor styles, as Zendesk's APIs have them (docs/zendesk-api-shapes.md names the sources):
 - `cursor`: incremental cursor exports (tickets, users): `start_time` once, then `cursor`;
   `end_of_stream` ends a run and its `after_cursor` is where the next run starts.
 - `time`: time-based incremental exports (organizations, ticket metric events): the next
-  `start_time` is the page's `end_time`; pages may repeat items at boundaries (upserts absorb it).
-- `ratings`: satisfaction ratings filtered by `start_time` on their update time and paged by
-  cursor, so a rating that changes later (bad -> good) is fetched again.
+  `start_time` is the page's `end_time`; pages may repeat items at boundaries (upserts absorb
+  it). When 1000 or more items share one second Zendesk answers `end_time == start_time` and
+  the export cannot move on: the stream then pages that second through the cursor-paginated
+  list (`fallback`), keeps the items of that second, and resumes the export one second later.
+- `ratings`: satisfaction ratings, whose `start_time` filters on `created_at`: new ratings
+  come from here (sorted by `created_at`, the sort kept in the cursor links); a rating that
+  changes later (bad -> good) reaches the warehouse through the ticket export, whose tickets
+  carry their current `satisfaction_rating`. The saved `start_time` never passes the run's
+  start minus the safety lag, so one future-dated rating cannot hide later real ones.
 - `full`: small lists read whole each run (ticket forms).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,12 +27,16 @@ from sqlalchemy import Table
 
 from ..warehouse import schema
 from . import records as rec
+from .canary import Watch
+
+log = logging.getLogger(__name__)
+FALLBACK_PAGE_SIZE = 100  # the cursor-paginated lists' maximum
 
 
 @dataclass(frozen=True)
 class Page:
     records: list[Any]
-    side: dict[str, list[Any]]  # side-loaded records by kind (metric_sets)
+    side: dict[str, list[Any]]  # side-loaded records by kind (filled by the extraction)
     next_state: dict[str, Any]
     next_request: tuple[str, dict] | None  # (path, params) of the next page, None when done
 
@@ -39,9 +50,16 @@ class ZendeskStream:
     table: Table
     to_row: Callable[[Any], dict]
     params: dict[str, Any] = field(default_factory=dict)
+    fallback: tuple[str, str] | None = None  # (path, records key) of a cursor-paginated list
+    watches: tuple[Watch, ...] = ()  # fields the canary expects on every (applicable) row
 
     def first_request(self, state: dict | None, start_time: int) -> tuple[str, dict]:
         p = dict(self.params)
+        if self.style == "time" and state and state.get("stuck") is not None and self.fallback:
+            q: dict[str, Any] = {"page[size]": FALLBACK_PAGE_SIZE}
+            if state.get("after"):
+                q["page[after]"] = state["after"]
+            return self.fallback[0], q
         if self.style == "cursor":
             if state and state.get("cursor"):
                 p["cursor"] = state["cursor"]
@@ -55,12 +73,17 @@ class ZendeskStream:
                 p["page[after]"] = state["after"]
         return self.path, p
 
-    def parse(self, body: dict, state: dict | None, request: tuple[str, dict]) -> Page:
+    def parse(self, body: dict, state: dict | None, request: tuple[str, dict],
+              ceiling: int | None = None) -> Page:
+        """The page's records and the state after it. `ceiling`: the latest epoch second a
+        cursor taken from the data may hold (the run's start minus the safety lag)."""
+        path, params = request
+        if self.style == "time" and state and state.get("stuck") is not None and self.fallback:
+            return self._parse_fallback(body, state)
         items = body.get(self.records_key)
         if not isinstance(items, list):
             raise ValueError(f"response has no {self.records_key!r} list")
-        side = {"metric_sets": body.get("metric_sets") or []}
-        path, params = request
+        side: dict[str, list[Any]] = {}
         if self.style == "cursor":
             cursor = body.get("after_cursor")
             done = bool(body.get("end_of_stream")) or not cursor
@@ -74,21 +97,61 @@ class ZendeskStream:
             start = int(params["start_time"])
             next_start = int(end_time) if end_time is not None else start
             done = bool(body.get("end_of_stream")) or (next_start <= start and not items)
+            if not done and next_start <= start:
+                return self._stuck(items, side, start)
             next_state = {"start_time": next_start}
-            nxt = None if done or next_start == start else (self.path, {**self.params, "start_time": next_start})
+            nxt = None if done else (self.path, {**self.params, "start_time": next_start})
             return Page(items, side, next_state, nxt)
         if self.style == "ratings":
             meta = body.get("meta") or {}
             start = int(params["start_time"])
             seen = max([start, int((state or {}).get("max_seen", start))]
-                       + [_epoch(i.get("updated_at")) for i in items if isinstance(i, dict)])
+                       + [_epoch(i.get("created_at")) for i in items if isinstance(i, dict)])
             if meta.get("has_more") and meta.get("after_cursor"):
                 after = meta["after_cursor"]
                 return Page(items, side, {"start_time": start, "after": after, "max_seen": seen},
                             (self.path, {**self.params, "start_time": start, "page[after]": after}))
+            if ceiling is not None and seen > ceiling:
+                log.info("%s: newest rating is dated %s, after this run's cursor ceiling %s; the "
+                         "cursor stays at the ceiling and later runs read it again", self.name,
+                         seen, ceiling)
+                seen = ceiling
             return Page(items, side, {"start_time": seen}, None)
         # full
         return Page(items, side, {"full": True}, None)
+
+    def _stuck(self, items: list[Any], side: dict, start: int) -> Page:
+        """`end_time == start_time` with items: 1000 or more items share second `start`."""
+        if self.fallback is None:
+            raise ValueError(
+                f"the time-based export is stuck at start_time={start}: {len(items)} or more items "
+                "share that second, so end_time does not advance, and this stream has no other "
+                "listing to page through them")
+        log.warning("%s: time-based export stuck at start_time=%d (%d+ items share that second, "
+                    "end_time does not advance); paging that second through %s instead",
+                    self.name, start, len(items), self.fallback[0])
+        # This page's items are loaded now; the list pass loads the rest of that second.
+        return Page(items, side, {"start_time": start, "stuck": start, "after": None},
+                    (self.fallback[0], {"page[size]": FALLBACK_PAGE_SIZE}))
+
+    def _parse_fallback(self, body: dict, state: dict) -> Page:
+        """A page of the cursor-paginated list while a stuck second is paged through: keep the
+        items of that second; at the list's end resume the export one second later."""
+        assert self.fallback is not None
+        items = body.get(self.fallback[1])
+        if not isinstance(items, list):
+            raise ValueError(f"response has no {self.fallback[1]!r} list")
+        stuck = int(state["stuck"])
+        kept = [i for i in items if not isinstance(i, dict) or _epoch(i.get("updated_at")) == stuck]
+        meta = body.get("meta") or {}
+        if meta.get("has_more") and meta.get("after_cursor"):
+            after = meta["after_cursor"]
+            return Page(kept, {}, {"start_time": stuck, "stuck": stuck, "after": after},
+                        (self.fallback[0], {"page[size]": FALLBACK_PAGE_SIZE, "page[after]": after}))
+        log.info("%s: second %d paged through the list; resuming the time-based export at %d",
+                 self.name, stuck, stuck + 1)
+        return Page(kept, {}, {"start_time": stuck + 1},
+                    (self.path, {**self.params, "start_time": stuck + 1}))
 
 
 def _epoch(value: Any) -> int:
@@ -99,17 +162,25 @@ def _epoch(value: Any) -> int:
     return int(parsed.timestamp()) if parsed else 0
 
 
+def _solved(row: dict) -> bool:
+    return row.get("status") in ("solved", "closed")
+
+
 TICKETS = ZendeskStream(
     "zendesk.tickets", "/incremental/tickets/cursor.json", "tickets", "cursor", schema.zd_tickets,
-    lambda doc: rec.ticket_row(doc, None), {"per_page": 1000, "include": "metric_sets"}
+    lambda doc: rec.ticket_row(doc, None), {"per_page": 1000, "include": "metric_sets"},
+    watches=(Watch("solved_at", _solved, "the metric set's solved_at"), Watch("created_at"),
+             Watch("updated_at")),
 )
 USERS = ZendeskStream(
     "zendesk.users", "/incremental/users/cursor.json", "users", "cursor", schema.zd_users,
-    rec.user_row, {"per_page": 1000}
+    rec.user_row, {"per_page": 1000}, watches=(Watch("role"), Watch("created_at")),
 )
 ORGANIZATIONS = ZendeskStream(
     "zendesk.organizations", "/incremental/organizations.json", "organizations", "time",
-    schema.zd_organizations, rec.organization_row, {"per_page": 1000}
+    schema.zd_organizations, rec.organization_row, {"per_page": 1000},
+    fallback=("/organizations.json", "organizations"),
+    watches=(Watch("created_at"), Watch("updated_at")),
 )
 METRIC_EVENTS = ZendeskStream(
     "zendesk.ticket_metric_events", "/incremental/ticket_metric_events.json", "ticket_metric_events",
@@ -117,7 +188,8 @@ METRIC_EVENTS = ZendeskStream(
 )
 RATINGS = ZendeskStream(
     "zendesk.satisfaction_ratings", "/satisfaction_ratings.json", "satisfaction_ratings", "ratings",
-    schema.zd_satisfaction_ratings, rec.rating_row, {"page[size]": 100}
+    schema.zd_satisfaction_ratings, rec.rating_row, {"page[size]": 100, "sort": "created_at"},
+    watches=(Watch("created_at"), Watch("updated_at")),
 )
 TICKET_FORMS = ZendeskStream(
     "zendesk.ticket_forms", "/ticket_forms.json", "ticket_forms", "full", schema.zd_ticket_forms,
