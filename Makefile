@@ -61,6 +61,11 @@ test: install
 	@scripts/system_deps.sh
 	@scripts/test.sh
 
+## The fast loop: unit tests without the `slow` ones (tests/conftest.py marks them); no services.
+.PHONY: test-fast
+test-fast: install
+	$(BIN)/pytest -q -p no:cacheprovider -m "not slow" $(PYTEST_ARGS)
+
 lint: install
 	$(BIN)/ruff check .
 

@@ -105,3 +105,47 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         f"PostgreSQL variants: {len(passed)} passed, {len(skipped)} skipped"
         + ("  (NOTICE: no PostgreSQL server; run with one, as CI does)" if skipped and not passed else "")
     )
+
+
+# -- the fast loop: `make test-fast` runs `pytest -m "not slow"` ------------------------------
+# Slow by where they live: whole DAG runs, browsers, real client libraries against a sandbox.
+SLOW_DIRS = frozenset({"e2e", "browser", "integration"})
+# Slow by what they need: a running sandbox, a PostgreSQL database, Airflow's metadata DB.
+# `org` is the sandbox generator's full-size organization (6,000 tickets, several seconds).
+SLOW_FIXTURES = frozenset({"sandbox", "sandbox_factory", "sandbox_env", "pg_server", "airflow_db", "org"})
+# Unit tests measured at several seconds each (node-id prefixes, relative to the project).
+SLOW_NODES = (
+    "tests/unit/test_kpis_properties.py",  # property checks over generated tickets
+    "tests/unit/test_integrity_gx.py",  # imports and runs Great Expectations
+    "tests/dags/test_dag_integrity.py::test_dag_file_parses_without_heavy_imports",  # a fresh interpreter each
+)
+
+
+def pytest_ignore_collect(collection_path, config):
+    """With `-m "not slow"`, the slow folders are not even imported (same result, faster)."""
+    if (config.option.markexpr or "").strip() == "not slow":
+        tests_dir = Path(__file__).resolve().parent
+        if collection_path.parent == tests_dir and collection_path.name in SLOW_DIRS:
+            return True
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark slow tests `slow` (see SLOW_*), so the fast loop can leave them out.
+
+    The SQLite variant of a warehouse test stays in the fast loop; its PostgreSQL variant
+    (marked `postgres`) is slow."""
+    tests_dir = Path(__file__).resolve().parent
+    slow = pytest.mark.slow
+    for item in items:
+        try:
+            parts = Path(item.path).resolve().relative_to(tests_dir).parts
+        except ValueError:
+            parts = ()
+        if (
+            (parts and parts[0] in SLOW_DIRS)
+            or SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+            or item.get_closest_marker("postgres") is not None
+            or item.nodeid.startswith(SLOW_NODES)
+        ):
+            item.add_marker(slow)
