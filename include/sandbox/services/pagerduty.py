@@ -1,20 +1,17 @@
-"""Sandbox imitation of PagerDuty: REST API v2 (read side, incidents) and Events API v2.
+"""Sandbox imitation of PagerDuty: REST API v2 (read side, overrides, incidents) and Events API v2.
 
-Schedules are rendered from their layers the way PagerDuty does: a layer rotates its users
-every `rotation_turn_length_seconds` from `rotation_virtual_start`, restrictions (daily or
-weekly, in the schedule's time zone) mask the hours the layer covers, later layers in
-`schedule_layers` win over earlier ones, and `overrides` win over every layer. `/oncalls` is
-computed from the escalation policies' rules and those rendered schedules.
+Schedules are rendered by `pagerduty_render` following PagerDuty's documented rules (layer
+precedence, restrictions, overrides, daylight-saving time in the schedule's time zone); the
+rules and their sources are in docs/pagerduty-schedules.md. `/oncalls` is computed from the
+escalation policies' rules and those rendered final schedules.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import uuid
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -29,10 +26,20 @@ from ..collections import (
     PD_USERS,
 )
 from ..seed_ops import PD_API, PD_WEB, incident_id
+from .pagerduty_render import (
+    Entry,
+    final_entries,
+    fmt_time,
+    margin,
+    parse_time,
+    render_schedule,
+    zone,
+)
 
 ITERATION_LIMIT = 10000
 DEFAULT_SERVICE = "PL3TX00"  # where events with the sandbox's routing key land
-Segment = tuple[datetime, datetime, dict]  # (start, end, user reference)
+SCHEDULE_DEFAULT_SPAN = timedelta(weeks=2)  # GET /schedules/{id} with only since or until
+ONCALL_MAX_SPAN = timedelta(days=90)
 
 
 # -- responses -----------------------------------------------------------------------------
@@ -56,151 +63,15 @@ def _invalid(*errors: str) -> Response:
     return _error(400, "Invalid Input Provided", 2001, list(errors))
 
 
-# -- time ----------------------------------------------------------------------------------
-def parse_time(value: str) -> datetime:
-    """ISO 8601 (with Z, an offset, or none = UTC) or a bare date."""
-    value = value.strip().replace(" ", "+") if "T" in value else value.strip()
-    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+def _flag(request: Request, name: str) -> bool:
+    return (request.query_params.get(name) or "false").strip().lower() == "true"
 
 
-def fmt_time(dt: datetime, tz: ZoneInfo | None = None) -> str:
-    if tz is None or tz.key in ("UTC", "Etc/UTC"):
-        return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return dt.astimezone(tz).isoformat()
-
-
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
-
-
-# -- schedule rendering --------------------------------------------------------------------
-def _restriction_windows(restrictions: list[dict], tz: ZoneInfo, a: datetime,
-                         b: datetime) -> list[tuple[datetime, datetime]]:
-    """The periods in [a, b) that a layer's restrictions leave open, merged and sorted."""
-    if not restrictions:
-        return [(a, b)]
-    wins: list[tuple[datetime, datetime]] = []
-    first = a.astimezone(tz).date() - timedelta(days=8)
-    last = b.astimezone(tz).date() + timedelta(days=1)
-    for r in restrictions:
-        tod = time.fromisoformat(str(r.get("start_time_of_day", "00:00:00")).rstrip("Z"))
-        dur = timedelta(seconds=int(r.get("duration_seconds", 0)))
-        if r.get("type") == "weekly_restriction":
-            dow = int(r.get("start_day_of_week") or 1)
-            day = first - timedelta(days=first.weekday()) + timedelta(days=dow - 1)
-            step = timedelta(days=7)
-        else:
-            day, step = first, timedelta(days=1)
-        while day <= last:
-            start = datetime.combine(day, tod, tzinfo=tz).astimezone(UTC)
-            end = start + dur
-            if end > a and start < b:
-                wins.append((max(start, a), min(end, b)))
-            day += step
-    wins.sort()
-    merged: list[tuple[datetime, datetime]] = []
-    for s, e in wins:
-        if merged and s <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
-        else:
-            merged.append((s, e))
-    return merged
-
-
-def layer_segments(layer: dict, tz: ZoneInfo, a: datetime, b: datetime) -> list[Segment]:
-    """Who a layer puts on call in [a, b): rotation turns cut by the restriction windows."""
-    users = [u["user"] for u in layer.get("users", [])]
-    if not users:
-        return []
-    a = max(a, parse_time(layer["start"])) if layer.get("start") else a
-    b = min(b, parse_time(layer["end"])) if layer.get("end") else b
-    if a >= b:
-        return []
-    vstart = parse_time(layer["rotation_virtual_start"])
-    turn = timedelta(seconds=int(layer["rotation_turn_length_seconds"]))
-    out: list[Segment] = []
-    for ws, we in _restriction_windows(layer.get("restrictions") or [], tz, a, b):
-        t = ws
-        while t < we:
-            k = math.floor((t - vstart) / turn)
-            end = min(we, vstart + (k + 1) * turn)
-            out.append((t, end, users[k % len(users)]))
-            t = end
-    return out
-
-
-def _paint(base: list[Segment], top: list[Segment]) -> list[Segment]:
-    """Lay `top` over `base`: where they overlap, `top` wins."""
-    out = list(base)
-    for ts, te, tu in top:
-        kept: list[Segment] = []
-        for s, e, u in out:
-            if e <= ts or s >= te:
-                kept.append((s, e, u))
-                continue
-            if s < ts:
-                kept.append((s, ts, u))
-            if e > te:
-                kept.append((te, e, u))
-        kept.append((ts, te, tu))
-        out = sorted(kept, key=lambda seg: seg[0])
-    return out
-
-
-def _merge(segs: list[Segment]) -> list[Segment]:
-    out: list[Segment] = []
-    for s, e, u in sorted(segs, key=lambda seg: seg[0]):
-        if out and out[-1][1] == s and out[-1][2]["id"] == u["id"]:
-            out[-1] = (out[-1][0], e, u)
-        else:
-            out.append((s, e, u))
-    return out
-
-
-def _override_segments(schedule: dict, a: datetime, b: datetime) -> list[Segment]:
-    out = []
-    for o in schedule.get("overrides") or []:
-        s, e = max(a, parse_time(o["start"])), min(b, parse_time(o["end"]))
-        if s < e:
-            out.append((s, e, o["user"]))
-    return out
-
-
-def final_segments(schedule: dict, a: datetime, b: datetime) -> list[Segment]:
-    """The final schedule in [a, b): layers in order (later wins), then overrides."""
-    tz = _zone(schedule.get("time_zone"))
-    result: list[Segment] = []
-    for layer in schedule.get("schedule_layers") or []:
-        result = _paint(result, layer_segments(layer, tz, a, b))
-    result = _paint(result, _override_segments(schedule, a, b))
-    return _merge(result)
-
-
-def _coverage(segs: list[Segment], a: datetime, b: datetime) -> float:
-    total = (b - a).total_seconds()
-    covered = sum((e - s).total_seconds() for s, e, _ in segs)
-    return round(100.0 * covered / total, 2) if total > 0 else 0.0
-
-
-def _entries(segs: list[Segment], a: datetime, b: datetime, clip: bool,
-             tz: ZoneInfo) -> list[dict]:
-    out = []
-    for s, e, u in segs:
-        if clip:
-            s, e = max(s, a), min(e, b)
-        out.append({"start": fmt_time(s, tz), "end": fmt_time(e, tz), "user": u})
-    return out
-
-
-def _margin(schedule: dict) -> timedelta:
-    """How far around a window to render so entries crossing its edges are whole."""
-    turns = [int(layer.get("rotation_turn_length_seconds", 0))
-             for layer in schedule.get("schedule_layers") or []]
-    return timedelta(seconds=max(turns, default=0)) + timedelta(days=1)
+def _overlaps(s: datetime, e: datetime, since: datetime, until: datetime) -> bool:
+    """PagerDuty's "overlaps the range"; an empty range is the instant `since`."""
+    if since == until:
+        return s <= since < e
+    return s < until and e > since
 
 
 # -- the service ---------------------------------------------------------------------------
@@ -224,18 +95,6 @@ class PagerDuty:
     def _list_param(request: Request, name: str) -> list[str]:
         values = request.query_params.getlist(f"{name}[]") + request.query_params.getlist(name)
         return [v for item in values for v in item.split(",") if v]
-
-    def _window(self, request: Request, default_days: float) -> tuple[datetime, datetime] | Response:
-        q = request.query_params
-        try:
-            since = parse_time(q["since"]) if q.get("since") else self.now()
-            until = (parse_time(q["until"]) if q.get("until")
-                     else since + timedelta(days=default_days))
-        except ValueError:
-            return _invalid("since and until must be ISO 8601 date-times")
-        if until < since:
-            return _invalid("since must be before until")
-        return since, until
 
     def _page(self, request: Request, plural: str, items: list[dict]) -> Response:
         q = request.query_params
@@ -299,96 +158,219 @@ class PagerDuty:
                     ids.update(u["id"] for u in sched.get("users", []))
         return ids
 
+
     # schedules
+    def _times(self, request: Request) -> tuple[datetime | None, datetime | None] | Response:
+        q = request.query_params
+        try:
+            since = parse_time(q["since"]) if q.get("since") else None
+            until = parse_time(q["until"]) if q.get("until") else None
+        except ValueError:
+            return _invalid("since and until must be ISO 8601 date-times")
+        if since and until and until < since:
+            return _invalid("until must not be before since")
+        return since, until
+
+    @staticmethod
+    def _out_zone(request: Request, default: str | None) -> Any:
+        try:
+            return zone(request.query_params.get("time_zone") or default)
+        except ValueError:
+            return _invalid("time_zone must be an IANA time zone name, e.g. America/New_York")
+
     def _render_schedule(self, request: Request, doc: dict) -> Response:
-        win = self._window(request, 7)
-        if isinstance(win, Response):
-            return win
-        a, b = win
-        tz = _zone(request.query_params.get("time_zone") or doc.get("time_zone"))
-        clip = request.query_params.get("overflow", "false").lower() != "true"
-        lo, hi = (a, b) if clip else (a - _margin(doc), b + _margin(doc))
-        stz = _zone(doc.get("time_zone"))
-
-        def around(segs: list[Segment]) -> list[Segment]:
-            return [s for s in segs if s[1] > a and s[0] < b]
-
-        layers = []
-        for layer in doc.get("schedule_layers") or []:
-            segs = around(_merge(layer_segments(layer, stz, lo, hi)))
-            layers.append({**layer, "rendered_schedule_entries": _entries(segs, a, b, clip, tz),
-                           "rendered_coverage_percentage": _coverage(
-                               [(max(s, a), min(e, b), u) for s, e, u in segs], a, b)})
-        overrides = around(_merge(_override_segments(doc, lo, hi)))
-        final = around(final_segments(doc, lo, hi))
-        clipped = [(max(s, a), min(e, b), u) for s, e, u in final]
-        out = {k: v for k, v in doc.items() if k != "overrides"}
-        out.update({
-            "schedule_layers": layers,
-            "overrides_subschedule": {"name": "Overrides",
-                                      "rendered_schedule_entries": _entries(overrides, a, b, clip, tz),
-                                      "rendered_coverage_percentage": _coverage(overrides, a, b)},
-            "final_schedule": {"name": "Final Schedule",
-                               "rendered_schedule_entries": _entries(final, a, b, clip, tz),
-                               "rendered_coverage_percentage": _coverage(clipped, a, b)},
-        })
-        return _json({"schedule": out})
+        times = self._times(request)
+        if isinstance(times, Response):
+            return times
+        tz = self._out_zone(request, doc.get("time_zone"))
+        if isinstance(tz, Response):
+            return tz
+        since, until = times
+        window = None
+        if since or until:  # one bound alone: the other is two weeks away, as documented
+            window = (since or until - SCHEDULE_DEFAULT_SPAN, until or since + SCHEDULE_DEFAULT_SPAN)
+        try:
+            body = render_schedule(doc, window, tz, overflow=_flag(request, "overflow"))
+        except (KeyError, TypeError, ValueError) as exc:
+            return _error(500, f"Schedule {doc.get('id')} cannot be rendered: {exc}", 2000)
+        return _json({"schedule": body})
 
     async def schedule_users(self, request: Request) -> Response:
         doc = self.store.get(PD_SCHEDULES, request.path_params["id"])
         if doc is None:
             return _not_found()
-        win = self._window(request, 7)
-        if isinstance(win, Response):
-            return win
-        ids = {u["id"] for _, _, u in final_segments(doc, *win)}
-        return _json({"users": self.store.get_many(PD_USERS, sorted(ids))})
+        times = self._times(request)
+        if isinstance(times, Response):
+            return times
+        since, until = times
+        since = since or self.now()
+        until = until or since  # no range: who is on call at that instant
+        m = margin(doc)
+        ids: list[str] = []
+        for s, e, u in final_entries(doc, since - m, until + m):
+            if _overlaps(s, e, since, until) and u["id"] not in ids:
+                ids.append(u["id"])
+        found = {u["id"]: u for u in self.store.get_many(PD_USERS, ids)}
+        return _json({"users": [found[i] for i in ids if i in found]})
+
+    # overrides
+    def _override_json(self, o: dict, tz: Any) -> dict:
+        return {"id": o["id"], "start": fmt_time(parse_time(o["start"]), tz),
+                "end": fmt_time(parse_time(o["end"]), tz), "user": o["user"]}
+
+    async def overrides(self, request: Request) -> Response:
+        doc = self.store.get(PD_SCHEDULES, request.path_params["id"])
+        if doc is None:
+            return _not_found()
+        if request.method == "POST":
+            return await self._create_overrides(request, doc)
+        times = self._times(request)
+        if isinstance(times, Response):
+            return times
+        since, until = times
+        if since is None or until is None:
+            return _invalid("since and until are required")
+        tz = self._out_zone(request, doc.get("time_zone"))
+        if isinstance(tz, Response):
+            return tz
+        overflow, editable = _flag(request, "overflow"), _flag(request, "editable")
+        out = []
+        for o in doc.get("overrides") or []:
+            s, e = parse_time(o["start"]), parse_time(o["end"])
+            if not _overlaps(s, e, since, until):
+                continue
+            if editable:
+                if s > self.now():  # only future overrides are editable; only their ids
+                    out.append({"id": o["id"]})
+                continue
+            if not overflow:
+                s, e = max(s, since), min(e, until)
+            out.append(self._override_json({**o, "start": fmt_time(s), "end": fmt_time(e)}, tz))
+        return _json({"overrides": out})
+
+    def _new_override(self, body: Any) -> dict | list[str]:
+        """A stored override from one request item, or the reasons it is refused."""
+        if not isinstance(body, dict):
+            return ["override must be an object"]
+        errors: list[str] = []
+        try:
+            start, end = parse_time(str(body["start"])), parse_time(str(body["end"]))
+            if end <= start:
+                errors.append("end must be after start")
+        except (KeyError, ValueError):
+            errors.append("start and end must be ISO 8601 date-times")
+            start = end = None
+        ref = body.get("user") if isinstance(body.get("user"), dict) else {}
+        user = self.store.get(PD_USERS, str(ref.get("id"))) if ref.get("id") else None
+        if user is None:
+            errors.append("user must reference an existing user")
+        if errors:
+            return errors
+        return {"id": "Q" + uuid.uuid4().hex[:13].upper(), "start": fmt_time(start),
+                "end": fmt_time(end), "user": {
+                    "id": user["id"], "type": "user_reference", "summary": user["name"],
+                    "self": user["self"], "html_url": user["html_url"]}}
+
+    def _save_schedule(self, doc: dict) -> None:
+        """Rewrite a schedule in place, keeping its position in listings."""
+        row = self.store.conn.execute("SELECT seq FROM docs WHERE collection=? AND key=?",
+                                      (PD_SCHEDULES, doc["id"])).fetchone()
+        self.store.put(PD_SCHEDULES, doc["id"], doc, 0, row[0] if row else None)
+
+    async def _create_overrides(self, request: Request, doc: dict) -> Response:
+        """POST /schedules/{id}/overrides: `{"overrides": [...]}` answers one status per item
+        (201 or 400 with errors); the deprecated `{"override": {...}}` answers that override."""
+        try:
+            body = await request.json()
+        except ValueError:
+            return _invalid("The request body must be JSON")
+        if not isinstance(body, dict) or not ("overrides" in body or "override" in body):
+            return _invalid("overrides is required")
+        if "override" in body and "overrides" not in body:
+            made = self._new_override(body["override"])
+            if isinstance(made, list):
+                return _invalid(*made)
+            doc.setdefault("overrides", []).append(made)
+            self._save_schedule(doc)
+            return _json({"override": self._override_json(made, None)}, 201)
+        items = body["overrides"]
+        if not isinstance(items, list) or not items:
+            return _invalid("overrides must be a non-empty array")
+        results = []
+        for item in items:
+            made = self._new_override(item)
+            if isinstance(made, list):
+                results.append({"status": 400, "errors": made, "override": item})
+            else:
+                doc.setdefault("overrides", []).append(made)
+                results.append({"status": 201, "override": self._override_json(made, None)})
+        self._save_schedule(doc)
+        return _json(results, 201)
+
+    async def delete_override(self, request: Request) -> Response:
+        """Past overrides stay; one in progress is cut at now (200); a future one goes (204)."""
+        doc = self.store.get(PD_SCHEDULES, request.path_params["id"])
+        oid = request.path_params["override_id"]
+        found = next((o for o in (doc or {}).get("overrides") or [] if o["id"] == oid), None)
+        if doc is None or found is None:
+            return _not_found()
+        now = self.now()
+        start, end = parse_time(found["start"]), parse_time(found["end"])
+        if end <= now:
+            return _invalid("You cannot remove a past override")
+        if start < now:
+            found["end"] = fmt_time(now)
+            status = 200
+        else:
+            doc["overrides"] = [o for o in doc["overrides"] if o["id"] != oid]
+            status = 204
+        self._save_schedule(doc)
+        return Response(status_code=status) if status == 204 else _json(
+            {"override": self._override_json(found, None)}, status)
 
     # on-calls
     async def oncalls(self, request: Request) -> Response:
-        q = request.query_params
-        try:
-            instant = not q.get("since") and not q.get("until")
-            since = parse_time(q["since"]) if q.get("since") else self.now()
-            until = parse_time(q["until"]) if q.get("until") else since
-        except ValueError:
-            return _invalid("since and until must be ISO 8601 date-times")
+        """On-call periods per escalation policy and level that overlap [since, until]."""
+        times = self._times(request)
+        if isinstance(times, Response):
+            return times
+        since, until = times
+        since, until = since or self.now(), until or self.now()  # both default to now
         if until < since:
-            return _invalid("since must be before until")
-        if until - since > timedelta(days=90):
+            return _invalid("until must not be before since")
+        if until - since > ONCALL_MAX_SPAN:
             return _invalid("The time range may be at most 90 days")
-        tz = _zone(q.get("time_zone"))
-        earliest = q.get("earliest", "false").lower() == "true"
+        tz = self._out_zone(request, "UTC")
+        if isinstance(tz, Response):
+            return tz
+        earliest = _flag(request, "earliest")
         want_sched = set(self._list_param(request, "schedule_ids"))
         want_pol = set(self._list_param(request, "escalation_policy_ids"))
         want_user = set(self._list_param(request, "user_ids"))
-        cache: dict[str, list[Segment]] = {}
+        permanent_ok = not want_sched or "null" in want_sched
+        periods: dict[str, list[Entry]] = {}
         out: list[dict] = []
         for pol in self.store.all(PD_ESCALATION_POLICIES):
             if want_pol and pol["id"] not in want_pol:
                 continue
-            pol_ref = {k: pol[k] for k in ("id", "summary", "self", "html_url")}
-            pol_ref["type"] = "escalation_policy_reference"
-            for level, rule in enumerate(pol.get("escalation_rules", []), start=1):
-                rows = []
-                for t in rule["targets"]:
-                    if t["type"] == "user_reference":
-                        if not want_sched:
+            pol_ref = {"id": pol["id"], "type": "escalation_policy_reference",
+                       "summary": pol.get("summary") or pol.get("name"),
+                       "self": pol.get("self"), "html_url": pol.get("html_url")}
+            for level, rule in enumerate(pol.get("escalation_rules") or [], start=1):
+                rows: list[tuple[datetime | None, datetime | None, dict, dict | None]] = []
+                for t in rule.get("targets") or []:
+                    if t.get("type") == "user_reference":
+                        if permanent_ok:
                             rows.append((None, None, t, None))
                         continue
                     if want_sched and t["id"] not in want_sched:
                         continue
-                    if t["id"] not in cache:
-                        sched = self.store.get(PD_SCHEDULES, t["id"])
-                        m = _margin(sched) if sched else timedelta(0)
-                        cache[t["id"]] = final_segments(sched, since - m, until + m) if sched else []
-                    for s, e, u in cache[t["id"]]:
-                        hit = (s <= since < e) if instant else (s < until and e > since) or (
-                            s == since == until)
-                        if hit:
-                            rows.append((s, e, u, t))
-                seen: set[str] = set()
+                    if t["id"] not in periods:
+                        periods[t["id"]] = self._periods(t["id"], since, until)
+                    rows.extend((s, e, u, t) for s, e, u in periods[t["id"]]
+                                if _overlaps(s, e, since, until))
                 rows.sort(key=lambda r: r[0] or datetime.min.replace(tzinfo=UTC))
+                seen: set[str] = set()
                 for s, e, u, sched_ref in rows:
                     if want_user and u["id"] not in want_user:
                         continue
@@ -402,6 +384,15 @@ class PagerDuty:
                         "end": fmt_time(e, tz) if e else None,
                     })
         return self._page(request, "oncalls", out)
+
+    def _periods(self, schedule_id: str, since: datetime, until: datetime) -> list[Entry]:
+        """A schedule's on-call periods around [since, until]: its final schedule, rendered
+        wide enough that periods crossing the range come out whole."""
+        sched = self.store.get(PD_SCHEDULES, schedule_id)
+        if sched is None:
+            return []
+        m = margin(sched)
+        return final_entries(sched, since - m, until + m)
 
     # incidents
     def _service_for_key(self, routing_key: str) -> dict | None:
@@ -645,6 +636,9 @@ def routes(ctx) -> list[Route]:
         Route("/schedules", g(sc_index)),
         Route("/schedules/{id}", g(sc_show)),
         Route("/schedules/{id}/users", g(pd.schedule_users)),
+        Route("/schedules/{id}/overrides", g(pd.overrides), methods=["GET", "POST"]),
+        Route("/schedules/{id}/overrides/{override_id}", g(pd.delete_override),
+              methods=["DELETE"]),
         Route("/users", g(us_index)),
         Route("/users/{id}", g(us_show)),
         Route("/oncalls", g(pd.oncalls)),
