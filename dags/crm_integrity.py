@@ -18,16 +18,17 @@ Finding problems is the purpose, not a failure: the run succeeds. It fails only 
 check (empty source tables). Findings of the blocking checks (`SUPPORT_OPS_BLOCKING_CHECKS`,
 default `duplicate_salesforce_account`) block the organization sync until a clean run.
 
-Params: `dry_run` (log the Slack message instead of sending it), `run_date` (YYYY-MM-DD;
-default: the run's date). Rerunning a run date replaces its findings.
+Params: `dry_run` (log the Slack message instead of sending it), `run_date` (a date picked
+in the trigger form; default: the run's date). Rerunning a run date replaces its findings.
 """
 
 from __future__ import annotations
 
-from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
+from airflow.sdk import Asset, AssetOrTimeSchedule, Param, dag, task
 
 from support_ops import assets
 from support_ops.dag_policy import DEFAULT_ARGS, START_DATE
+from support_ops.schedules import FromNowCronTriggerTimetable
 
 ORGANIZATIONS = Asset(assets.zendesk("organizations"))
 ACCOUNTS = Asset(assets.SALESFORCE_ACCOUNTS)
@@ -45,7 +46,7 @@ def _run_date(params: dict | None, dag_run) -> str:
 
 @dag(
     schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable("0 6 * * *", timezone="UTC"),
+        timetable=FromNowCronTriggerTimetable("0 6 * * *", timezone="UTC"),
         assets=(ORGANIZATIONS | ACCOUNTS),
     ),
     start_date=START_DATE,
@@ -56,7 +57,7 @@ def _run_date(params: dict | None, dag_run) -> str:
     params={
         "dry_run": Param(False, type="boolean", description="Log the Slack message instead of sending it"),
         "run_date": Param(None, type=["null", "string"], format="date",
-                          description="Check as this date (YYYY-MM-DD); empty: the run's date"),
+                          description="Check as this date (pick it in the calendar, or leave empty for the run's date)"),
     },
     doc_md=__doc__,
 )

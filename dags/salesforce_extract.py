@@ -3,7 +3,8 @@
 
 Hourly: Accounts with the fields of the data contract into `sf_accounts`, incremental on
 `SystemModstamp` with a look-back, deleted accounts included (`queryAll`). Trigger with
-`full_refresh = true` to read every account again. Updates the Salesforce accounts Asset.
+`full_refresh = true` to read every account again. Updates the Salesforce accounts Asset
+(task `publish_accounts`) only when accounts were added or changed.
 
 Connection: `salesforce_default`.
 """
@@ -29,13 +30,24 @@ ACCOUNTS = Asset(assets.SALESFORCE_ACCOUNTS)
     doc_md=__doc__,
 )
 def salesforce_extract():
-    @task(outlets=[ACCOUNTS])
+    @task
     def accounts(params: dict | None = None) -> dict:
-        from support_ops.extract.tasks import run_salesforce_accounts
+        from support_ops.extract.changes import salesforce_accounts
 
-        return run_salesforce_accounts(full_refresh=bool((params or {}).get("full_refresh")))
+        return salesforce_accounts(full_refresh=bool((params or {}).get("full_refresh")))
 
-    accounts()
+    @task(outlets=[ACCOUNTS])
+    def publish_accounts(result: dict) -> int:
+        """Update the Asset only when the run loaded or changed accounts (else skipped)."""
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from support_ops.extract.changes import changed
+
+        if not changed(result):
+            raise AirflowSkipException("salesforce accounts: no account added or changed, Asset left as it was")
+        return int(result.get("loaded") or 0)
+
+    publish_accounts(accounts())
 
 
 salesforce_extract()

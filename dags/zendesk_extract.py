@@ -8,7 +8,8 @@ ticket forms and ticket metric events (SLA events) into the warehouse (`zd_*` ta
 Each stream commits its cursor in the same transaction as the page it follows: a failed or
 killed run resumes where it stopped and a rerun writes nothing twice. 429s are waited out,
 server errors and broken responses retried; malformed records go to `quarantine` with a
-reason. Each stream updates its Asset; the KPI and integrity DAGs are scheduled on them.
+reason. Each stream updates its Asset (task `publish_<stream>`) only when rows were added or changed, so
+a run that found nothing new triggers no KPI or integrity run; those DAGs are scheduled on them.
 
 Connection: `zendesk_default` (OAuth client credentials by default). First extraction
 window: `SUPPORT_OPS_EXTRACT_START`.
@@ -37,13 +38,24 @@ ASSETS = {name: Asset(assets.zendesk(name)) for name in assets.ZENDESK_STREAMS}
 def zendesk_extract():
     for name, asset in ASSETS.items():
 
-        @task(task_id=name, outlets=[asset])
+        @task(task_id=name)
         def extract(stream: str = name) -> dict:
-            from support_ops.extract.tasks import run_zendesk_stream
+            from support_ops.extract.changes import zendesk_stream
 
-            return run_zendesk_stream(stream)
+            return zendesk_stream(stream)
 
-        extract()
+        @task(task_id=f"publish_{name}", outlets=[asset])
+        def publish(result: dict, stream: str = name) -> int:
+            """Update the stream's Asset only when the run loaded or changed rows (else skipped)."""
+            from airflow.sdk.exceptions import AirflowSkipException
+
+            from support_ops.extract.changes import changed
+
+            if not changed(result):
+                raise AirflowSkipException(f"zendesk {stream}: no row added or changed, Asset left as it was")
+            return int(result.get("loaded") or 0)
+
+        publish(extract())
 
 
 zendesk_extract()
