@@ -90,3 +90,18 @@ lock:
 
 clean: down
 	rm -rf $(AIRFLOW_HOME) data
+
+## Independent Zendesk clients (tap-zendesk, from PyPI, in its own venv) against the sandbox,
+## through a TLS front on https://sandbox.zendesk.com (needs root: hosts entry, port 443).
+.PHONY: conformance
+CONFORMANCE_DIR := $(CURDIR)/.conformance
+TAP_ZENDESK_VENV := $(CONFORMANCE_DIR)/tap-zendesk
+
+$(TAP_ZENDESK_VENV)/.installed: conformance/requirements-tap-zendesk.txt
+	@test -x $(TAP_ZENDESK_VENV)/bin/python || $(PYTHON) -m venv $(TAP_ZENDESK_VENV)
+	$(TAP_ZENDESK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(TAP_ZENDESK_VENV)/bin/python -m pip install --quiet -r conformance/requirements-tap-zendesk.txt
+	@touch $@
+
+conformance: install $(TAP_ZENDESK_VENV)/.installed
+	@conformance/run.sh
