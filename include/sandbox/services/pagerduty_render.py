@@ -130,8 +130,8 @@ def restriction_windows(restrictions: list[dict], tz: ZoneInfo, a: datetime,
             continue
         day = first
         if kind == "weekly_restriction":
-            dow = int(r.get("start_day_of_week") or 1)
-            if not 1 <= dow <= 7:
+            dow = r.get("start_day_of_week")
+            if not isinstance(dow, int) or not 1 <= dow <= 7:
                 raise ValueError("start_day_of_week must be 1 (Monday) to 7 (Sunday)")
             day += timedelta(days=(dow - day.isoweekday()) % 7)
         step = timedelta(days=7 if kind == "weekly_restriction" else 1)
