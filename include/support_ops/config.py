@@ -43,6 +43,10 @@ class Settings:
     quarantine_max_ratio: float = field(
         default_factory=lambda: float(_env("SUPPORT_OPS_QUARANTINE_MAX_RATIO", "0.05"))
     )
+    # SUPPORT_OPS_CURSOR_SAFETY_LAG: seconds; no cursor moves past a run's start time minus this.
+    cursor_safety_lag: float = field(
+        default_factory=lambda: float(_env("SUPPORT_OPS_CURSOR_SAFETY_LAG", "60"))
+    )
     # SUPPORT_OPS_CANARY_MAX_MISSING_RATIO: a Zendesk run fails (before writing the page) when
     # more than this share of solved tickets lack a metric set, or of rows lack a field earlier
     # rows always had (docs/zendesk-api-shapes.md).

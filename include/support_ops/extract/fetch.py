@@ -105,12 +105,17 @@ def get_json(
         _back_off(attempt, problem, stream=stream, cursor=cursor, policy=policy, stats=stats)
 
 
+def backoff_delay(attempt: int, policy: RetryPolicy) -> float:
+    """Seconds to wait before retry `attempt`: exponential from `policy.backoff`, with jitter."""
+    return min(policy.max_backoff, policy.backoff * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
+
+
 def _back_off(attempt: int, problem: str, *, stream: str, cursor: Any, policy: RetryPolicy,
               stats: FetchStats) -> None:
     """Sleep before retry `attempt` (exponential, with jitter), or give up past the budget."""
     if attempt >= policy.attempts:
         raise ExtractionError(stream, cursor, f"gave up after {attempt} attempts; last: {problem}")
-    delay = min(policy.max_backoff, policy.backoff * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
+    delay = backoff_delay(attempt, policy)
     log.warning("%s: %s; retry %d/%d in %.1fs", stream, problem, attempt, policy.attempts - 1, delay)
     stats.retries += 1
     stats.waited += delay
@@ -119,32 +124,52 @@ def _back_off(attempt: int, problem: str, *, stream: str, cursor: Any, policy: R
 
 def call_with_retries(
     fn: Callable[[], Any], *, stream: str, cursor: Any, policy: RetryPolicy, stats: FetchStats,
-    transient: tuple[type[BaseException], ...],
+    transient: tuple[type[BaseException], ...] | Callable[[BaseException], bool],
+    permanent: tuple[type[BaseException], ...] = (),
 ) -> Any:
-    """Run a client-library call (one page), retrying `transient` errors with backoff."""
+    """Run a client-library call (one page), retrying `transient` errors with backoff.
+
+    `transient` is a tuple of exception types or a predicate. `permanent` errors (a refused
+    request: retrying cannot help) stop at once as an `ExtractionError`; others propagate.
+    """
+    is_transient = transient if callable(transient) else (
+        lambda exc: isinstance(exc, transient))  # type: ignore[arg-type]
     attempt = 0
     while True:
         stats.calls += 1
         try:
             return fn()
-        except transient as exc:
-            attempt += 1
-            _back_off(attempt, f"{type(exc).__name__}: {str(exc)[:200]}", stream=stream, cursor=cursor,
-                      policy=policy, stats=stats)
+        except Exception as exc:
+            problem = f"{type(exc).__name__}: {str(exc)[:200]}"
+            if is_transient(exc):
+                attempt += 1
+                _back_off(attempt, problem, stream=stream, cursor=cursor, policy=policy, stats=stats)
+                continue
+            if permanent and isinstance(exc, permanent):
+                raise ExtractionError(stream, cursor, problem) from exc
+            raise
 
 
 def _decode(body: bytes) -> dict:
-    """JSON decoding is a large share of extraction time: msgspec when present (~3x json)."""
+    """JSON decoding is a large share of extraction time: msgspec when present (~3x json).
+
+    msgspec refuses numbers beyond a double (`1e400`): such a body is complete JSON, so it is
+    decoded again with the standard library (which reads them as infinity) and the record
+    holding the number goes to quarantine instead of the page being retried as broken.
+    """
+    import json
+
     try:
         import msgspec
     except ImportError:  # pragma: no cover - msgspec comes with Airflow
-        import json
-
         return json.loads(body)
     try:
         return msgspec.json.decode(body)
     except msgspec.DecodeError as exc:
-        raise ValueError(str(exc)) from None
+        try:
+            return json.loads(body)
+        except ValueError:
+            raise ValueError(str(exc)) from None
 
 
 def _retry_after(resp: requests.Response) -> float:

@@ -1,4 +1,11 @@
-"""Stream cursors in `extract_state`, written in the same transaction as the page they follow."""
+"""Stream cursors in `extract_state`, written in the same transaction as the page they follow.
+
+A cursor taken from the data (a high-water mark) never moves past the run's own start time
+minus a safety lag (`SUPPORT_OPS_CURSOR_SAFETY_LAG`): one record dated in the future (a
+wrong clock, a bad import) would otherwise make every later run skip the real changes made
+before that date. Records beyond the ceiling still load, and later runs read them again
+until the clock passes them (the upserts make that harmless).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,25 @@ from sqlalchemy import Connection, Engine, select
 
 from ..warehouse.schema import extract_state
 from ..warehouse.upsert import upsert
+
+
+def cursor_ceiling(started: dt.datetime | None = None, lag: float | None = None) -> dt.datetime:
+    """The latest time a cursor of a run started at `started` (default: now) may hold."""
+    from ..config import settings
+
+    started = started or dt.datetime.now(dt.UTC)
+    lag = settings().cursor_safety_lag if lag is None else lag
+    return started.astimezone(dt.UTC) - dt.timedelta(seconds=lag)
+
+
+def capped(mark: dt.datetime, ceiling: dt.datetime) -> dt.datetime:
+    """`mark`, or `ceiling` when the data says a later time."""
+    return min(mark, ceiling)
+
+
+def capped_epoch(mark: int, ceiling: dt.datetime) -> int:
+    """The same for cursors kept as epoch seconds (Zendesk `start_time`)."""
+    return min(int(mark), int(ceiling.timestamp()))
 
 
 def load_state(engine_or_conn: Engine | Connection, stream: str) -> tuple[dict | None, int]:
