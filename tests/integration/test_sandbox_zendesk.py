@@ -277,6 +277,103 @@ def test_satisfaction_ratings_paged_and_filtered(zd, hook):
     assert reasons.json()["reasons"][0]["value"] == "Some other reason"
 
 
+def test_satisfaction_ratings_start_time_is_creation_time_and_sort_is_kept(zd):
+    """Zendesk documents start_time/end_time as the time of the oldest/most recent rating
+    (created_at); `sort` orders the list (and its cursor) and stays in links.next."""
+    h = _bearer(zd)
+    url = f"{_base(zd)}/api/v2/satisfaction_ratings.json"
+    old = zd.store.get(ZD_SATISFACTION_RATINGS, 5010)
+    created_ts = int(time.mktime(time.strptime(old["created_at"], "%Y-%m-%dT%H:%M:%SZ"))) - time.timezone
+    changed = {**old, "score": "good", "updated_at": iso(int(time.time()) - 60)}
+    zd.store.put(ZD_SATISFACTION_RATINGS, 5010, changed, ts=int(time.time()) - 60, seq=5010)
+    try:
+        since = requests.get(url, params={"start_time": created_ts + 1, "page[size]": 100},
+                             headers=h, timeout=10).json()["satisfaction_ratings"]
+        assert 5010 not in {r["id"] for r in since}  # a later change does not bring it back
+        assert all(r["created_at"] >= iso(created_ts + 1) for r in since)
+        window = requests.get(url, params={"start_time": created_ts, "end_time": created_ts},
+                              headers=h, timeout=10).json()["satisfaction_ratings"]
+        assert [r["id"] for r in window] == [5010]
+        by_update = requests.get(url, params={"sort": "-updated_at", "page[size]": 5},
+                                 headers=h, timeout=10).json()
+        assert by_update["satisfaction_ratings"][0]["id"] == 5010
+    finally:
+        zd.store.put(ZD_SATISFACTION_RATINGS, 5010, old, ts=created_ts, seq=5010)
+
+    # Descending by creation, paged by cursor to the end: every rating once, in order, and
+    # every page's next link carries the sort and the client's other parameters.
+    got, params, link = [], {"sort": "-created_at", "page[size]": 40, "score": "received"}, url
+    while True:
+        body = requests.get(link, params=params, headers=h, timeout=10).json()
+        got += body["satisfaction_ratings"]
+        if not body["meta"]["has_more"]:
+            break
+        link, params = body["links"]["next"], None
+        assert "sort=-created_at" in link and "score=received" in link and "page%5Bsize%5D=40" in link
+    keys = [(r["created_at"], r["id"]) for r in got]
+    assert keys == sorted(keys, reverse=True)
+    assert len(got) == sum(SCORES[i % 4] in ("good", "bad") for i in range(N_RATINGS))
+    offset = requests.get(url, params={"sort": "id", "per_page": 30}, headers=h, timeout=10).json()
+    assert "sort=id" in offset["next_page"] and "per_page=30" in offset["next_page"]
+    assert [r["id"] for r in offset["satisfaction_ratings"]] == list(range(5000, 5030))
+    wrong = requests.get(url, params={"sort": "score"}, headers=h, timeout=10)
+    assert wrong.status_code == 400 and wrong.json()["error"] == "InvalidValue"
+
+
+def test_next_links_use_the_requests_scheme_and_host_and_carry_its_parameters(zd):
+    h = {**_bearer(zd), "Host": "acme.zendesk.com", "X-Forwarded-Proto": "https"}
+    base, front = _base(zd), "https://acme.zendesk.com/api/v2/"
+    timed = requests.get(f"{base}/api/v2/incremental/tickets.json", headers=h, timeout=10,
+                         params={"start_time": 0, "per_page": 50, "exclude_deleted": "true"}).json()
+    assert timed["next_page"].startswith(front + "incremental/tickets.json?")
+    assert "per_page=50" in timed["next_page"] and "exclude_deleted=true" in timed["next_page"]
+    assert timed["next_page"].count("start_time=") == 1
+    ratings = requests.get(f"{base}/api/v2/satisfaction_ratings", headers=h, timeout=10,
+                           params={"page[size]": 20, "score": "good", "sort": "updated_at"}).json()
+    for key in ("next", "prev"):
+        assert ratings["links"][key].startswith(front + "satisfaction_ratings?")
+        assert "score=good" in ratings["links"][key] and "sort=updated_at" in ratings["links"][key]
+    orgs = requests.get(f"{base}/api/v2/organizations.json", headers=h, timeout=10,
+                        params={"page[size]": 30}).json()
+    assert orgs["links"]["next"].startswith(front + "organizations.json?")
+    offset = requests.get(f"{base}/api/v2/organizations.json", headers=h, timeout=10,
+                          params={"per_page": 30, "page": 2}).json()
+    assert offset["next_page"] == front + "organizations.json?per_page=30&page=3"
+    assert offset["previous_page"] == front + "organizations.json?per_page=30&page=1"
+    # Without a front the links stay on the address the client reached.
+    plain = requests.get(f"{base}/api/v2/organizations.json", headers=_bearer(zd), timeout=10).json()
+    assert plain["next_page"] == f"{base}/api/v2/organizations.json?page=2"
+
+
+def test_time_export_pages_stop_at_1000_and_a_full_second_does_not_advance(sandbox_factory):
+    t0 = int(time.time()) - 86400
+
+    def orgs(store, cfg):
+        store.put_many(ZD_ORGANIZATIONS, [
+            (ORG0 + i, {"id": ORG0 + i, "name": f"Org {i}", "updated_at": iso(ts)}, ts, ORG0 + i)
+            for i, ts in [(i, t0) for i in range(1200)] + [(1200 + i, t0 + 10) for i in range(900)]
+            + [(2100 + i, t0 + 20) for i in range(3)] + [(2200 + i, t0 + 30) for i in range(500)]
+            + [(2800 + i, t0 + 31) for i in range(800)]])
+
+    sb = sandbox_factory(populate=orgs)
+    h = _bearer(sb)
+    url = f"{_base(sb)}/api/v2/incremental/organizations.json"
+    stuck = requests.get(url, params={"start_time": t0}, headers=h, timeout=10).json()
+    assert (stuck["count"], stuck["end_time"], stuck["end_of_stream"]) == (1000, t0, False)
+    whole = requests.get(url, params={"start_time": t0 + 1, "per_page": 903}, headers=h,
+                         timeout=10).json()
+    assert whole["count"] == 903 and whole["end_time"] == t0 + 21 and whole["end_of_stream"] is False
+    # A page cut inside a second at 1000: end_time is that second, so the next page repeats it.
+    cut = requests.get(url, params={"start_time": t0 + 30}, headers=h, timeout=10).json()
+    assert cut["count"] == 1000 and cut["end_time"] == t0 + 31
+    rest = requests.get(url, params={"start_time": t0 + 31}, headers=h, timeout=10).json()
+    assert rest["count"] == 800 and rest["end_time"] == t0 + 32 and rest["end_of_stream"] is True
+    small = requests.get(url, params={"start_time": t0 + 1, "per_page": 1}, headers=h, timeout=10).json()
+    assert small["count"] == 900 and small["end_time"] == t0 + 11  # runs to the end of its second
+    again = requests.get(url, params={"start_time": t0 + 10, "per_page": 901}, headers=h, timeout=10).json()
+    assert again["count"] == 903 and again["end_time"] == t0 + 21  # the second of item 901, whole
+
+
 def test_organizations_list_show_many_update_many(zd, hook):
     client = hook.get_conn()
     orgs = list(client.organizations())
