@@ -96,6 +96,9 @@ SCHEDULES = [
         layer("Layer 2", "C", iso(FUTURE), DAY, [daily("09:00:00", 8)]),
     ]),
 ]
+# A schedule from a data folder with a restriction type PagerDuty does not have.
+BROKEN = schedule("PBROKEN", "UTC", [layer("Layer 1", "A", "2026-11-16T00:00:00Z", DAY, [
+    {"type": "monthly_restriction", "start_time_of_day": "09:00:00", "duration_seconds": 3600}])])
 POLICY = {
     "id": "PTESTEP", "type": "escalation_policy", "name": "Test policy", "summary": "Test policy",
     "num_loops": 0, "self": f"{API}/escalation_policies/PTESTEP",
@@ -116,7 +119,7 @@ POLICY = {
 def _populate(store, cfg) -> None:
     seed_pagerduty(store, SEED_NOW)
     store.put_many(PD_USERS, [(u["id"], u, 0, None) for u in USERS.values()])
-    store.put_many(PD_SCHEDULES, [(s["id"], s, 0, None) for s in SCHEDULES])
+    store.put_many(PD_SCHEDULES, [(s["id"], s, 0, None) for s in [*SCHEDULES, BROKEN]])
     store.put(PD_ESCALATION_POLICIES, POLICY["id"], POLICY)
 
 
@@ -247,6 +250,15 @@ def test_window_defaults_follow_the_documentation(rest):
     with pytest.raises(pagerduty.HttpError) as err:
         rest.rget("schedules/PLAYERS", params={"since": iso(MONDAY), "until": "yesterday"})
     assert err.value.response.status_code == 400
+
+
+def test_a_schedule_that_cannot_be_rendered_is_named_in_the_error(rest):
+    with pytest.raises(pagerduty.HttpError) as err:
+        rest.rget("schedules/PBROKEN", params={"since": iso(MONDAY)})
+    assert err.value.response.status_code == 500
+    message = err.value.response.json()["error"]["message"]
+    assert "PBROKEN" in message and "monthly_restriction" in message
+    assert "PBROKEN" in {s["id"] for s in rest.iter_all("schedules")}  # the list still works
 
 
 def test_schedule_users_are_those_on_call_in_the_range(rest):

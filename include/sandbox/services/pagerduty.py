@@ -67,6 +67,16 @@ def _flag(request: Request, name: str) -> bool:
     return (request.query_params.get(name) or "false").strip().lower() == "true"
 
 
+def _periods(schedule: dict, since: datetime, until: datetime) -> list[Entry] | Response:
+    """A schedule's on-call periods around [since, until]: its final schedule, rendered wide
+    enough that periods crossing the range come out whole; a broken schedule is named."""
+    try:
+        m = margin(schedule)
+        return final_entries(schedule, since - m, until + m)
+    except (KeyError, TypeError, ValueError) as exc:
+        return _error(500, f"Schedule {schedule.get('id')} cannot be rendered: {exc}", 2000)
+
+
 def _overlaps(s: datetime, e: datetime, since: datetime, until: datetime) -> bool:
     """PagerDuty's "overlaps the range"; an empty range is the instant `since`."""
     if since == until:
@@ -205,9 +215,11 @@ class PagerDuty:
         since, until = times
         since = since or self.now()
         until = until or since  # no range: who is on call at that instant
-        m = margin(doc)
+        periods = _periods(doc, since, until)
+        if isinstance(periods, Response):
+            return periods
         ids: list[str] = []
-        for s, e, u in final_entries(doc, since - m, until + m):
+        for s, e, u in periods:
             if _overlaps(s, e, since, until) and u["id"] not in ids:
                 ids.append(u["id"])
         found = {u["id"]: u for u in self.store.get_many(PD_USERS, ids)}
@@ -266,7 +278,7 @@ class PagerDuty:
             errors.append("user must reference an existing user")
         if errors:
             return errors
-        return {"id": "Q" + uuid.uuid4().hex[:13].upper(), "start": fmt_time(start),
+        return {"id": "P" + uuid.uuid4().hex[:6].upper(), "start": fmt_time(start),
                 "end": fmt_time(end), "user": {
                     "id": user["id"], "type": "user_reference", "summary": user["name"],
                     "self": user["self"], "html_url": user["html_url"]}}
@@ -366,7 +378,11 @@ class PagerDuty:
                     if want_sched and t["id"] not in want_sched:
                         continue
                     if t["id"] not in periods:
-                        periods[t["id"]] = self._periods(t["id"], since, until)
+                        sched = self.store.get(PD_SCHEDULES, t["id"])
+                        found = _periods(sched, since, until) if sched else []
+                        if isinstance(found, Response):
+                            return found
+                        periods[t["id"]] = found
                     rows.extend((s, e, u, t) for s, e, u in periods[t["id"]]
                                 if _overlaps(s, e, since, until))
                 rows.sort(key=lambda r: r[0] or datetime.min.replace(tzinfo=UTC))
@@ -385,14 +401,6 @@ class PagerDuty:
                     })
         return self._page(request, "oncalls", out)
 
-    def _periods(self, schedule_id: str, since: datetime, until: datetime) -> list[Entry]:
-        """A schedule's on-call periods around [since, until]: its final schedule, rendered
-        wide enough that periods crossing the range come out whole."""
-        sched = self.store.get(PD_SCHEDULES, schedule_id)
-        if sched is None:
-            return []
-        m = margin(sched)
-        return final_entries(sched, since - m, until + m)
 
     # incidents
     def _service_for_key(self, routing_key: str) -> dict | None:
