@@ -235,7 +235,7 @@ class PagerDuty:
         if doc is None:
             return _not_found()
         if request.method == "POST":
-            return await self._create_overrides(request, doc)
+            return await self._create_overrides(request)
         times = self._times(request)
         if isinstance(times, Response):
             return times
@@ -248,7 +248,10 @@ class PagerDuty:
         overflow, editable = _flag(request, "overflow"), _flag(request, "editable")
         out = []
         for o in doc.get("overrides") or []:
-            s, e = parse_time(o["start"]), parse_time(o["end"])
+            try:
+                s, e = parse_time(o["start"]), parse_time(o["end"])
+            except (KeyError, TypeError, ValueError) as exc:
+                return _error(500, f"Schedule {doc['id']} has a broken override: {exc}", 2000)
             if not _overlaps(s, e, since, until):
                 continue
             if editable:
@@ -280,8 +283,8 @@ class PagerDuty:
             return errors
         return {"id": "P" + uuid.uuid4().hex[:6].upper(), "start": fmt_time(start),
                 "end": fmt_time(end), "user": {
-                    "id": user["id"], "type": "user_reference", "summary": user["name"],
-                    "self": user["self"], "html_url": user["html_url"]}}
+                    "id": user["id"], "type": "user_reference", "summary": user.get("name"),
+                    "self": user.get("self"), "html_url": user.get("html_url")}}
 
     def _save_schedule(self, doc: dict) -> None:
         """Rewrite a schedule in place, keeping its position in listings."""
@@ -289,13 +292,19 @@ class PagerDuty:
                                       (PD_SCHEDULES, doc["id"])).fetchone()
         self.store.put(PD_SCHEDULES, doc["id"], doc, 0, row[0] if row else None)
 
-    async def _create_overrides(self, request: Request, doc: dict) -> Response:
+    async def _create_overrides(self, request: Request) -> Response:
         """POST /schedules/{id}/overrides: `{"overrides": [...]}` answers one status per item
-        (201 or 400 with errors); the deprecated `{"override": {...}}` answers that override."""
+        (201 or 400 with errors); the deprecated `{"override": {...}}` answers that override.
+
+        The schedule is read after the body and written back with no await in between, so
+        concurrent requests on the event loop cannot lose each other's overrides."""
         try:
             body = await request.json()
         except ValueError:
             return _invalid("The request body must be JSON")
+        doc = self.store.get(PD_SCHEDULES, request.path_params["id"])
+        if doc is None:
+            return _not_found()
         if not isinstance(body, dict) or not ("overrides" in body or "override" in body):
             return _invalid("overrides is required")
         if "override" in body and "overrides" not in body:
