@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make check-up: `make up`, then prove it through the REST API (health, the project's DAGs,
-# no import errors, the reports page), then `make down` and check nothing of ours still runs.
+# no import errors, the reports page) on AIRFLOW_PORT, that it listens on AIRFLOW_HOST only
+# (loopback by default), then `make down` and check nothing of ours still runs.
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 fail() { echo "check-up FAILED: $*" >&2; make -s down > /dev/null 2>&1 || true; exit 1; }
@@ -9,7 +10,20 @@ make -s up || fail "make up"
 "$BIN/python" - <<'PY' || fail "REST API checks"
 import json, os, pathlib, urllib.request
 
-base = "http://127.0.0.1:8080"
+base = os.environ["AIRFLOW_URL"]
+port, host = int(os.environ["AIRFLOW_PORT"]), os.environ["AIRFLOW_HOST"]
+# Who listens on the port, from the kernel's socket table: the bound address, not a guess.
+listening = set()
+for line in pathlib.Path("/proc/net/tcp").read_text().splitlines()[1:]:
+    local, state = line.split()[1], line.split()[3]
+    addr, hexport = local.split(":")
+    if state == "0A" and int(hexport, 16) == port:  # 0A = LISTEN
+        listening.add(".".join(str(int(addr[i:i + 2], 16)) for i in (6, 4, 2, 0)))
+want_addr = "0.0.0.0" if host in ("0.0.0.0", "") else host
+assert want_addr in listening, f"nothing of ours listens on {host}:{port} (found {listening})"
+if want_addr != "0.0.0.0":
+    assert "0.0.0.0" not in listening, f"Airflow listens on every interface, not only {host}"
+print(f"check-up: Airflow listens on {', '.join(sorted(listening))}:{port}")
 home = pathlib.Path(os.environ["AIRFLOW_HOME"])
 health = json.load(urllib.request.urlopen(f"{base}/api/v2/monitor/health", timeout=10))
 assert health["metadatabase"]["status"] == "healthy", health
@@ -47,8 +61,9 @@ for dag_id in ("warehouse_maintenance", "salesforce_extract", "zendesk_extract")
     states[dag_id] = state
 assert all(s == "success" for s in states.values()), f"scheduled runs: {states}"
 print(f"check-up: scheduled runs succeeded: {states}")
-page = urllib.request.urlopen(f"{base}/support-ops/", timeout=10).read().decode()
-assert "Support Ops reports" in page
+page = urllib.request.urlopen(urllib.request.Request(f"{base}/support-ops/", headers=auth),
+                              timeout=10).read().decode()
+assert "Support Ops" in page
 print(f"check-up: healthy; DAGs listed: {', '.join(ids)}; reports page served")
 PY
 make -s down

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# make sandbox: the sandbox in the background (PID file), unless ours already runs.
 source "$(dirname "$0")/common.sh"
 start_sandbox > /dev/null
 say "sandbox running (log: $LOGS/sandbox.log)"

@@ -71,6 +71,8 @@ def ports_in_use(cfg: SandboxConfig) -> list[str]:
     busy = []
     for svc in SERVICES:
         with socket.socket(socket.AF_INET6 if ":" in cfg.host else socket.AF_INET) as s:
+            # As uvicorn binds: SO_REUSEADDR, so a closed server's TIME_WAIT does not count.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind((cfg.host, cfg.ports[svc]))
             except OSError:
@@ -201,6 +203,10 @@ def cmd_wait(args) -> int:
     deadline = time.time() + args.timeout
     pending = set(SERVICES)
     while pending and time.time() < deadline:
+        if args.pid and not _alive(args.pid):
+            print(f"sandbox: the sandbox process {args.pid} exited before it answered",
+                  file=sys.stderr)
+            return 1
         ctx = None
         bundle = cfg.tls_dir / "ca-bundle.pem"
         if bundle.exists():
@@ -219,6 +225,26 @@ def cmd_wait(args) -> int:
         print(f"sandbox: not answering after {args.timeout}s: {', '.join(sorted(pending))}", file=sys.stderr)
         return 1
     return 0
+
+
+def _alive(pid: int) -> bool:
+    """Whether process `pid` still runs (a zombie counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def cmd_check_ports(args) -> int:
+    """Exit 1 (saying which) when a port the sandbox would serve on is already taken."""
+    return 1 if _refuse_if_running(_config(args), "start") else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -261,7 +287,10 @@ def main(argv: list[str] | None = None) -> int:
     e.set_defaults(func=cmd_env)
     w = sub.add_parser("wait", help="wait until every service answers")
     w.add_argument("--timeout", type=float, default=120)
+    w.add_argument("--pid", type=int, help="stop waiting (and fail) as soon as this process exits")
     w.set_defaults(func=cmd_wait)
+    cp = sub.add_parser("check-ports", help="fail, saying which, if a sandbox port is taken")
+    cp.set_defaults(func=cmd_check_ports)
     args = p.parse_args(argv)
     return args.func(args)
 

@@ -246,13 +246,11 @@ def _rows(coll: str, file: str, records: Any, raw: str, report: Report,
         if coll.startswith("sf_"):
             doc = _strip_attributes(doc)
         fixed = _overrides(doc, file, index, report)
-        if scan and (bad := _bad_number(doc)):
-            report.guarantee(file, index, bad[0], bad[1])
+        label, problem = rule.key if isinstance(rule.key, str) else "id", None
         if "_key" in fixed:
             key = fixed["_key"]
         else:
             found, key = rule.key_of(doc)
-            label = rule.key if isinstance(rule.key, str) else "id"
             problem = "missing" if not found or key is None else rule.key_check(key)
             if problem:
                 report.guarantee(file, index, label, problem)
@@ -260,6 +258,8 @@ def _rows(coll: str, file: str, records: Any, raw: str, report: Report,
                     key = f"~{index + 1}"  # lenient: a key the store can hold
             elif coll.startswith("sf_") and len(key) == 15:
                 key = doc[rule.key] = key + sf_checksum(key)
+        if scan and (bad := _bad_number(doc)) and not (problem and bad[0] == label):
+            report.guarantee(file, index, bad[0], bad[1])  # the key's own problem is said above
         store_key = str(key)
         if store_key in seen:
             report.refuse(file, index, None, f"duplicate key {key!r} (each record once)")
