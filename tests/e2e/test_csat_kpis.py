@@ -77,7 +77,8 @@ def test_dag_run_computes_reports_and_alerts_once(dag_run):
         row = conn.execute(select(schema.csat_kpis).where(
             schema.csat_kpis.c.period_type == "week", schema.csat_kpis.c.period_start == W46,
             schema.csat_kpis.c.segment_type == "all")).one()
-        logged = conn.execute(select(schema.outbound_log.c.dedup_key)).scalars().all()
+        logged = conn.execute(select(schema.outbound_writes.c.idempotency_key).where(
+            schema.outbound_writes.c.status == "applied")).scalars().all()
     assert row.bad == 1 and row.csat < 0.95
     run_date = run.run_after.date().isoformat()
     dated = dag_run["reports"] / "kpis" / run_date / "index.html"

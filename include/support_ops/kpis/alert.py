@@ -1,4 +1,5 @@
-"""The below-target Slack alert: one message per ISO week, never twice (outbound log)."""
+"""The below-target Slack alert: one message per ISO week, never twice (through the outbound
+layer, writer `kpi_alert`; docs/outbound-writes.md)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,21 @@ import logging
 from sqlalchemy import Engine
 
 from ..config import settings
+from ..outbound.writers import KPI_ALERT
 from . import definitions as d
 from .queries import as_of, pct, period_row
 
 log = logging.getLogger(__name__)
 
-REPORT_URL = "/support-ops/reports/kpis/{run_date}/index.html"
+REPORT_PATH = "kpis/{run_date}/index.html"
 
 
 def report_url(run_date: dt.date | str) -> str:
-    """Where the plugin serves a KPI report inside the Airflow UI."""
-    return REPORT_URL.format(run_date=run_date if isinstance(run_date, str) else run_date.isoformat())
+    """Where the plugin serves a KPI report: an absolute link from Airflow's base URL."""
+    from .. import links
+
+    return links.report_url(REPORT_PATH.format(
+        run_date=run_date if isinstance(run_date, str) else run_date.isoformat()))
 
 
 def alert_text(row: dict, week_start: dt.date, target: float, link: str) -> str:
@@ -38,11 +43,13 @@ def csat_alert(
     week_start: dt.date | None = None,
     dry_run: bool = False,
     target: float | None = None,
+    max_changes: int | str | None = None,
 ) -> dict:
     """Alert when the latest complete week's CSAT is below target.
 
     Returns {"status": "sent" | "skipped" | "dry_run" | "on_target" | "no_responses" | "no_data",
-    "week": "2026-W46", ...}. The dedup key is `csat-below-target:<ISO week>`.
+    "week": "2026-W46", ...}. The message's key is `slack:csat-below-target:<ISO week>`; a dry
+    run records the message it would have sent (status "dry_run") and sends nothing.
     """
     from ..notify.slack import notify
 
@@ -61,5 +68,6 @@ def csat_alert(
         log.info("csat alert: %s CSAT %s meets the target %s", label, pct(row["csat"]), pct(target, 0))
         return {**result, "status": "on_target"}
     text = alert_text(row, week_start, target, link)
-    status = notify(engine, dedup_key=f"csat-below-target:{label}", text=text, dry_run=dry_run)
+    status = notify(engine, dedup_key=f"csat-below-target:{label}", text=text, writer=KPI_ALERT,
+                    dry_run=dry_run, max_changes=max_changes)
     return {**result, "status": status, "text": text}

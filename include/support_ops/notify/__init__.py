@@ -1,1 +1,1 @@
-"""Outbound messages (Slack), idempotent, logged and with a dry-run."""
+"""Slack messages of the pipelines, sent through the outbound layer (docs/outbound-writes.md)."""

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
@@ -257,15 +258,51 @@ sf_accounts = Table(
     *_extracted(),
 )
 
-# -- outbound writes: every external write is recorded so a rerun does not repeat it --------
-outbound_log = Table(
-    "outbound_log",
+# -- outbound writes (docs/outbound-writes.md): plans, intents before effects, the audit ------
+outbound_plans = Table(
+    "outbound_plans",
     metadata,
-    Column("dedup_key", String(255), primary_key=True, comment="what makes two writes the same write"),
-    Column("target", String(64), nullable=False, comment="slack, gitlab, zendesk, pagerduty"),
-    _ts("sent_at", nullable=False),
-    Column("summary", Text, nullable=True),
-    Column("response", JSON, nullable=True),
+    Column("plan_id", String(64), primary_key=True),
+    Column("writer", String(64), nullable=False, comment="who plans these writes: kpi_alert, org_sync, ..."),
+    Column("target", String(32), nullable=False, comment="slack, zendesk, gitlab, salesforce, pagerduty"),
+    _ts("created_at", nullable=False),
+    Column("actor", String(255), nullable=False, comment="dag/run/task of the planning task, or cli:<user>"),
+    Column("dag_id", String(250), nullable=True),
+    Column("run_id", String(250), nullable=True),
+    Column("task_id", String(250), nullable=True),
+    Column("dry_run", Boolean, nullable=False),
+    Column("planned", Integer, nullable=False, comment="writes in the plan"),
+    Column("to_apply", Integer, nullable=True, comment="writes not applied before, counted against the cap"),
+    Column("max_changes", Integer, nullable=True, comment="the cap the plan was applied under"),
+    Column("status", String(16), nullable=False, comment="planned, applied, failed, capped, dry_run"),
+    Column("error", Text, nullable=True),
+    _ts("finished_at", nullable=True),
+)
+
+outbound_writes = Table(
+    "outbound_writes",
+    metadata,
+    Column("plan_id", String(64), primary_key=True),
+    Column("idempotency_key", String(255), primary_key=True, comment="the same key is the same write"),
+    Column("seq", Integer, nullable=False, comment="order in the plan"),
+    Column("writer", String(64), nullable=False),
+    Column("target", String(32), nullable=False),
+    Column("action", String(64), nullable=False, comment="post_message, update_organization, create_issue, ..."),
+    Column("target_ref", String(255), nullable=False, comment="what is written to: a connection, a record"),
+    Column("summary", Text, nullable=False, comment="the message or change, as a person reads it"),
+    Column("before", JSON, nullable=True),
+    Column("after", JSON, nullable=False, comment="the payload or the state after the write"),
+    Column("status", String(16), nullable=False,
+           comment="planned, pending, applied, failed, skipped, interrupted, dry_run"),
+    Column("reconciled", Boolean, nullable=False,
+           comment="applied found by reading the target back after an interrupted attempt"),
+    Column("attempts", Integer, nullable=False),
+    Column("result", JSON, nullable=True, comment="what the target answered (ids, job status, URL)"),
+    Column("error", Text, nullable=True),
+    _ts("planned_at", nullable=False),
+    _ts("started_at", nullable=True),
+    _ts("finished_at", nullable=True),
+    Index("ix_outbound_writes_idempotency_key_status", "idempotency_key", "status"),
 )
 
 # -- CSAT KPIs (issue 5): one row per computation of the KPI tables, for the report and the CLI --
