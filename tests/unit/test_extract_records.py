@@ -79,3 +79,59 @@ def test_rating_and_organization_rows():
     assert o["salesforce_id"] == "001000000000001" and o["aar"] == 100.0 and o["number_of_seats"] == 50
     with pytest.raises(rec.BadRecord, match="organization_fields is not an object"):
         rec.organization_row({"id": 4, "name": "Acme", "organization_fields": "x"})
+
+
+@pytest.mark.parametrize(
+    ("row", "doc", "reason"),
+    [
+        (lambda d: rec.ticket_row(d, None), ticket(id=2**63), "id is out of range for a 64-bit integer"),
+        (lambda d: rec.ticket_row(d, None), ticket(requester_id=-(2**63) - 1), "requester_id is out of range"),
+        (lambda d: rec.ticket_row(d, None), ticket(generated_timestamp=2**64), "generated_timestamp is out of range"),
+        (lambda d: rec.ticket_row(d, None), ticket(priority={"level": "high"}), "priority is not a string"),
+        (rec.ticket_metric_row, {"ticket_id": 1, "reopens": "inf"}, "reopens is not a finite number"),
+        (rec.ticket_metric_row, {"ticket_id": 1, "replies": float("nan")}, "replies is not a finite number"),
+        (rec.ticket_metric_row, {"ticket_id": 1, "reply_time_in_minutes": {"calendar": 2**40}},
+         "reply_time_in_minutes is out of range for a 32-bit integer"),
+        (rec.rating_row, {"id": 7, "score": "bad", "comment": {"body": "x"}}, "comment is not a string"),
+        (rec.organization_row, {"id": 4, "name": "A", "organization_fields": {"aar": "-Infinity"}},
+         "aar is not a finite number"),
+        (rec.organization_row, {"id": 4, "name": "A", "organization_fields": {"aar": float("inf")}},
+         "aar is not a finite number"),
+        (rec.account_row, {"Id": "001000000000001AA!", "SystemModstamp": "2026-11-20T10:15:00Z"},
+         "Id is not a Salesforce id"),
+    ],
+)
+def test_values_no_column_can_hold_are_rejected(row, doc, reason):
+    with pytest.raises(rec.BadRecord, match=reason):
+        row(doc)
+
+
+def test_any_error_while_reading_a_record_quarantines_it():
+    def fragile(doc):
+        return {"id": doc["id"], "x": 1 / doc["divisor"]}
+
+    rows, bad = split_valid([{"id": 1, "divisor": 1}, {"id": 2, "divisor": 0}], fragile, "s")
+    assert [r["id"] for r in rows] == [1]
+    assert bad[0]["record_key"] == "2" and "ZeroDivisionError" in bad[0]["reason"]
+
+
+def test_a_json_number_beyond_a_double_is_read_not_retried():
+    from support_ops.extract.fetch import _decode
+
+    body = _decode(b'{"organizations": [{"id": 1, "aar": 1e400}, {"id": 18446744073709551616}]}')
+    assert body["organizations"][0]["aar"] == float("inf")
+    assert body["organizations"][1]["id"] == 2**64
+    with pytest.raises(ValueError):
+        _decode(b'{"organizations": [{"id": 1')  # a cut body is still a retryable error
+
+
+def test_salesforce_ids_are_stored_in_their_18_character_form():
+    from support_ops.clients.salesforce_ids import same_record, to18
+
+    assert to18("001A0000006Vm9r") == "001A0000006Vm9rIAC"  # a commonly quoted example pair
+    assert to18("001A0000006Vm9rIAC") == to18("001a0000006vm9riac") == "001A0000006Vm9rIAC"
+    assert to18("001A0000006Vm9") is None and to18(None) is None and to18("001A0000006Vm9r!AC") is None
+    assert same_record("001A0000006Vm9r", "001A0000006Vm9rIAC")
+    assert not same_record("001A0000006Vm9r", "001a0000006Vm9r")  # 15-character ids are case-sensitive
+    short = rec.account_row({"Id": "001A0000006Vm9r", "SystemModstamp": "2026-11-20T10:15:00Z"})
+    assert short["id"] == "001A0000006Vm9rIAC" and short["id15"] == "001A0000006Vm9r"

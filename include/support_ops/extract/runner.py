@@ -48,8 +48,8 @@ class QuarantineRatioExceeded(RuntimeError):
             f"{stream}: {quarantined} of {seen} records quarantined ({quarantined / seen:.1%} > "
             f"{limit:.1%}). The valid ones are loaded and the cursor has moved past the rest: "
             f"they are in the warehouse table `quarantine` with stream = '{stream}', each with "
-            "its raw record and reason. A retry would not read them again; fix the source "
-            "records (or raise SUPPORT_OPS_QUARANTINE_MAX_RATIO) and run a full refresh."
+            "its raw record and reason. A retry would not read them again: fix them at the "
+            "source (a changed record is read again) or raise SUPPORT_OPS_QUARANTINE_MAX_RATIO."
         )
 
 
