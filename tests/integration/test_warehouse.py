@@ -81,3 +81,50 @@ def test_upsert_with_nothing_to_update_keeps_existing_rows(warehouse):
         upsert(conn, extract_state, [{"stream": "a", "cursor": "2", "records": 2, "updated_at": now}], update=[])
     with warehouse.connect() as conn:
         assert conn.execute(select(extract_state.c.cursor)).scalar() == "1"
+
+
+_TASK = """
+import os, sys, time, datetime as dt
+go = sys.argv[1]
+from support_ops.extract.tasks import ready_warehouse
+from support_ops.warehouse import upsert
+from support_ops.warehouse.schema import extract_state
+open(go + "." + sys.argv[2], "w").close()  # imported, ready
+while not os.path.exists(go):  # every task starts at the same moment
+    time.sleep(0.005)
+engine = ready_warehouse()
+with engine.begin() as conn:
+    upsert(conn, extract_state, [{"stream": "task-" + sys.argv[2], "cursor": None, "records": 0,
+                                  "updated_at": dt.datetime.now(dt.UTC)}])
+print("ok")
+"""
+
+
+def test_tasks_starting_together_on_a_fresh_warehouse_all_succeed(warehouse_url, tmp_path):
+    """Each task migrates the warehouse when it starts: on a fresh one, the migrations run once
+    under a lock and the other tasks wait for them instead of racing (and failing)."""
+    import os
+    import subprocess
+    import sys
+
+    go = tmp_path / "go"
+    env = {**os.environ, "AIRFLOW_CONN_SUPPORT_WAREHOUSE": warehouse_url}
+    procs = [subprocess.Popen([sys.executable, "-c", _TASK, str(go), str(i)], env=env, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for i in range(3)]
+    # Once every process has finished importing, release them all at once.
+    import time
+
+    while not all((tmp_path / f"go.{i}").exists() for i in range(3)) and all(p.poll() is None for p in procs):
+        time.sleep(0.01)
+    go.write_text("go")
+    results = [p.communicate(timeout=300) for p in procs]
+    for proc, (out, err) in zip(procs, results, strict=True):
+        assert proc.returncode == 0 and out.strip().endswith("ok"), err[-2000:]
+    from support_ops.warehouse import get_engine
+
+    engine = get_engine(warehouse_url)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        streams = set(conn.execute(select(extract_state.c.stream)).scalars())
+    assert streams == {"task-0", "task-1", "task-2"}
+    engine.dispose()
