@@ -69,7 +69,7 @@ def test_findings_equal_the_manifest_and_carry_first_seen(sandbox, warehouse, mo
         assert staff in found["no_salesforce_id"] and staff in found["no_support_level"]
     assert summary["reports"]["engine"] == "great_expectations" and "disagreement" not in summary["reports"]
     assert (settings().reports_dir / "integrity" / DAY1.isoformat() / "index.html").exists()
-    assert (settings().reports_dir / "data_docs" / "local_site" / "index.html").exists()
+    assert (settings().reports_dir / "data_docs" / DAY1.isoformat() / "index.html").exists()
     # duplicate_salesforce_account blocks the sync by default
     assert sync_status(warehouse)[0] is False
 

@@ -106,10 +106,10 @@ def test_runs_carry_first_seen_replace_reruns_and_count_new_and_resolved(warehou
     text = page.read_text()
     assert text == latest.read_text()
     assert "Resolved since 2026-03-02 (1)" in text
-    assert f"https://acme.my.salesforce.com/{TRIO[0]['id']}" in text
+    assert f"https://acme.my.salesforce.com/lightning/r/Account/{TRIO[0]['id']}/view" in text
     assert "https://acme.zendesk.com/agent/organizations/999" in text
     assert "GitLab staff organization" in text
-    assert not re.search(r"<script|https?://[^'\"]*\.(css|js)", text)  # self-contained
+    assert not re.search(r"<script(?! src='../../_kit/kit.js' defer>)|https?://[^'\"]*\.(css|js)", text)  # own script only
 
 
 def test_blocking_checks_publish_the_sync_status(warehouse, monkeypatch):

@@ -24,8 +24,8 @@ def gx_run(frame, tmp_path_factory):
     from support_ops.integrity.gx_suite import validate
 
     root = tmp_path_factory.mktemp("gx")
-    docs = root / "reports" / "data_docs" / "local_site"
-    result = validate(frame, "unit-test", project_dir=root / "gx", docs_dir=docs)
+    docs = root / "reports" / "data_docs"
+    result = validate(frame, "crm-integrity-2026-11-20", project_dir=root / "gx", docs_dir=docs)
     return result, root, docs
 
 
@@ -43,15 +43,19 @@ def test_one_expectation_per_check_with_complete_results(gx_run):
     assert [e["meta"]["check_name"] for e in suite["expectations"]] == list(CHECK_NAMES)
     checkpoint = json.loads((root / "gx" / "gx" / "checkpoints" / "crm_integrity_checkpoint.json").read_text())
     assert checkpoint["result_format"]["result_format"] == "COMPLETE"
-    assert [a["type"] for a in checkpoint["actions"]] == ["update_data_docs"]
+    assert checkpoint["actions"] == []  # GX's own HTML site is not built (CDN assets, unescaped values)
 
 
-def test_data_docs_are_written_to_the_configured_site(gx_run):
+def test_the_validation_page_shows_what_data_docs_showed(gx_run):
     result, _, docs = gx_run
-    assert result.data_docs_index == docs / "index.html" and result.data_docs_index.exists()
-    assert "crm_integrity" in result.data_docs_index.read_text()
-    assert list((docs / "validations" / "crm_integrity").rglob("*.html"))
-    assert result.validation_url and "crm_integrity" in result.validation_url
+    page = docs / "2026-11-20" / "index.html"
+    text = page.read_text()
+    assert result.data_docs_index == page
+    assert text.split("<h2>")[1] == (docs / "latest" / "index.html").read_text().split("<h2>")[1]
+    assert "crm_integrity" in text and text.count("<td class='low'>failed</td>") == len(CHECK_NAMES)
+    assert "expect_column_values_to_match_regex" in text and "org_domain" in text
+    assert not (docs / "local_site").exists()
+    assert "<script src='../../_kit/kit.js' defer></script>" in text and "http" not in text.split("<main>")[0]
 
 
 def test_the_frame_is_an_outer_join_on_the_15_character_id(frame):
@@ -71,3 +75,22 @@ def test_importing_the_package_loads_neither_pandas_nor_gx():
             "print([m for m in ('pandas', 'great_expectations') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_gx_logs_nothing_below_warning(tmp_path):
+    """A task log shows the check's own lines, not GX's hundreds of INFO lines."""
+    code = (
+        "import logging, sys; logging.basicConfig(level=logging.INFO, stream=sys.stdout, "
+        "format='%(name)s|%(levelname)s|%(message)s')\n"
+        "from support_ops.integrity.frame import build_frame\n"
+        "from support_ops.integrity.gx_suite import validate\n"
+        "from tests.unit.test_integrity_rules import ACCOUNTS, ORGS\n"
+        f"validate(build_frame(ACCOUNTS, ORGS), 'crm-integrity-2026-11-20', project_dir=__import__('pathlib').Path({str(tmp_path)!r}) / 'gx', "
+        f"docs_dir=__import__('pathlib').Path({str(tmp_path)!r}) / 'reports' / 'data_docs')\n")
+    from support_ops.config import PROJECT_ROOT
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)
+    lines = [ln for ln in out.stdout.splitlines() if "|" in ln]
+    gx_lines = [ln for ln in lines if "great_expectations" in ln.split("|")[0]]
+    assert gx_lines == [], gx_lines[:5]
+    assert any(ln.startswith("support_ops.integrity.gx_suite|INFO|GX checkpoint") for ln in lines)

@@ -1,16 +1,23 @@
-"""The integrity checks as a Great Expectations 1.x suite, run by a Checkpoint that updates Data Docs.
+"""The integrity checks as a Great Expectations 1.x suite, run by a Checkpoint.
 
 One expectation per check (its `meta.check_name` says which), validated over the frame of
 frame.py with result_format COMPLETE and `unexpected_index_column_names`, so every offending
-record's id comes back. The GX project is file-backed in `settings().data_dir / "gx"`; the
-local Data Docs site is written to `settings().reports_dir / "data_docs" / "local_site"`, where
-the reports plugin serves it. `great_expectations` is imported inside functions (5-7 s).
+record's id comes back. The GX project is file-backed in `settings().data_dir / "gx"`.
+
+What GX's Data Docs showed (per expectation: what it expects, success, how many rows were
+checked and failed, a sample of the failing values and ids) is written by the project's
+report kit to `reports_dir/data_docs/<run>/index.html` (reports/gx_report.py) instead of GX's
+own HTML site: that site loads its CSS and scripts from CDNs (broken offline) and writes
+record values into the page unescaped, so a hostile organization name would run as script
+on the Airflow UI's origin. GX's own loggers are kept to warnings (its INFO lines drowned the
+task log). `great_expectations` is imported inside functions (5-7 s).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,8 +36,9 @@ BATCH = "whole_frame"
 SUITE = "crm_integrity"
 VALIDATION = "crm_integrity_validation"
 CHECKPOINT = "crm_integrity_checkpoint"
-SITE = "local_site"
+SITE = "local_site"  # the folder of GX's own HTML site in older versions (removed)
 ID_COLUMNS = ["row_id", "account_id", "org_id"]
+SAMPLE = 20  # failing values and ids shown per expectation
 
 
 @dataclass
@@ -46,7 +54,17 @@ def gx_project_dir() -> Path:
 
 
 def data_docs_dir() -> Path:
-    return settings().reports_dir / "data_docs" / SITE
+    """Where the validation pages go (one folder per run, and `latest`)."""
+    return settings().reports_dir / "data_docs"
+
+
+def quiet_gx_logging() -> None:
+    """GX logs every store, datasource and decorator at INFO: keep only its warnings and errors.
+    Some of its loggers are named by file path, so every logger whose name mentions it is set."""
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    for name in list(logging.root.manager.loggerDict):
+        if "great_expectations" in name:
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def expectations() -> list[Any]:
@@ -103,29 +121,19 @@ def expectations() -> list[Any]:
     return exps
 
 
-def _context(project_dir: Path, docs_dir: Path) -> Any:
-    """The file-backed context, configured idempotently (analytics off, no progress bars,
-    the Data Docs site in the reports folder)."""
+def _context(project_dir: Path) -> Any:
+    """The file-backed context, configured idempotently (analytics off, no progress bars)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)  # its INFO lines are noise here
+    quiet_gx_logging()
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    quiet_gx_logging()  # again: importing GX may configure its loggers
     project_dir.mkdir(parents=True, exist_ok=True)
     ctx = gx.get_context(mode="file", project_root_dir=str(project_dir))
-    site = {
-        "class_name": "SiteBuilder",
-        "show_how_to_buttons": False,
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-    }
     changed = False
-    sites = ctx.list_data_docs_sites()
-    if sites.get(SITE) != site:
-        if SITE in sites:
-            ctx.update_data_docs_site(SITE, site)
-        else:
-            ctx.add_data_docs_site(SITE, site)
+    for site in list(ctx.list_data_docs_sites()):  # GX's HTML site is not built (see the module doc)
+        ctx.delete_data_docs_site(site)
         changed = True
     if ctx.config.analytics_enabled is not False:
         ctx.config.analytics_enabled = False
@@ -146,12 +154,12 @@ def _checkpoint(ctx: Any) -> Any:
     asset = ds.add_dataframe_asset(ASSET)
     batch = asset.add_batch_definition_whole_dataframe(BATCH)
     suite = ctx.suites.add_or_update(gx.ExpectationSuite(name=SUITE, expectations=expectations(), meta={
-        "notes": "CRM integrity checks (DESIGN §6); one expectation per check, see meta.check_name"}))
+        "notes": "CRM integrity checks (docs/integrity-rules.md); one expectation per check, see meta.check_name"}))
     vd = ctx.validation_definitions.add_or_update(gx.ValidationDefinition(name=VALIDATION, data=batch, suite=suite))
     return ctx.checkpoints.add_or_update(gx.Checkpoint(
         name=CHECKPOINT,
         validation_definitions=[vd],
-        actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs", site_names=[SITE])],
+        actions=[],
         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ID_COLUMNS},
     ))
 
@@ -165,22 +173,57 @@ def _entity_ids(result: Any, entity_column: str) -> set[str]:
     return ids
 
 
+def _sample(values: Any, limit: int = SAMPLE) -> list[str]:
+    out = []
+    for value in list(values or [])[:limit]:
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}={v}" for k, v in value.items() if v is not None and v == v)
+        out.append("" if value is None else str(value))
+    return out
+
+
+def _expectation_row(er: Any) -> dict[str, Any]:
+    """What Data Docs showed for one expectation, as plain data (the page escapes it)."""
+    cfg = er.expectation_config
+    kwargs = dict(cfg.kwargs or {})
+    res = er.result or {}
+    return {
+        "check_name": (cfg.meta or {}).get("check_name"),
+        "expectation": cfg.type,
+        "description": getattr(cfg, "description", None) or (cfg.meta or {}).get("description") or "",
+        "columns": [kwargs[k] for k in ("column", "column_A", "column_B") if kwargs.get(k)],
+        "row_condition": kwargs.get("row_condition"),
+        "success": bool(er.success),
+        "element_count": res.get("element_count"),
+        "unexpected_count": res.get("unexpected_count"),
+        "unexpected_percent": res.get("unexpected_percent"),
+        "unexpected_sample": _sample(res.get("partial_unexpected_list")),
+        "ids_sample": _sample(res.get("partial_unexpected_index_list") or res.get("unexpected_index_list")),
+    }
+
+
 def validate(frame: pd.DataFrame, run_name: str, *, project_dir: Path | None = None,
              docs_dir: Path | None = None) -> GxResult:
-    """Run the checkpoint on `frame`; findings per check (entity ids), and the Data Docs page."""
+    """Run the checkpoint on `frame`; findings per check (entity ids), and the validation page."""
     import datetime as dt
+
+    quiet_gx_logging()  # before the first GX import below
 
     from great_expectations.core.run_identifier import RunIdentifier
 
+    from ..reports import gx_report
+
     project_dir = project_dir or gx_project_dir()
     docs_dir = docs_dir or data_docs_dir()
-    ctx = _context(project_dir, docs_dir)
+    ctx = _context(project_dir)
     checkpoint = _checkpoint(ctx)
+    run_time = dt.datetime.now(dt.UTC)
     run = checkpoint.run(batch_parameters={"dataframe": frame},
-                         run_id=RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC)))
+                         run_id=RunIdentifier(run_name=run_name, run_time=run_time))
+    quiet_gx_logging()
     findings: dict[str, set[str]] = {name: set() for name in CHECK_NAMES}
-    url = None
-    for identifier, vr in run.run_results.items():
+    rows: list[dict[str, Any]] = []
+    for _identifier, vr in run.run_results.items():
         for er in vr.results:
             check = (er.expectation_config.meta or {}).get("check_name")
             if check not in findings:
@@ -189,11 +232,10 @@ def validate(frame: pd.DataFrame, run_name: str, *, project_dir: Path | None = N
                 raise RuntimeError(f"GX could not evaluate {check}: {er.exception_info.get('exception_message')}")
             column = "account_id" if ENTITY_OF[check] == "account" else "org_id"
             findings[check] = _entity_ids(er, column)
-        try:
-            urls = ctx.get_docs_sites_urls(resource_identifier=identifier, site_name=SITE)
-            url = (urls[0] or {}).get("site_url") if urls else None
-        except Exception:  # noqa: BLE001 - a link is a convenience
-            url = None
-    index = docs_dir / "index.html"
-    log.info("GX checkpoint %s: success=%s, Data Docs %s", CHECKPOINT, run.success, index)
-    return GxResult(findings, bool(run.success), index if index.exists() else None, url)
+            rows.append(_expectation_row(er))
+    shutil.rmtree(docs_dir / SITE, ignore_errors=True)  # GX's own site from older versions: never served
+    page = gx_report.write(docs_dir, run_name=run_name, run_time=run_time, suite=SUITE, success=bool(run.success),
+                           rows=rows, rows_checked=len(frame))
+    log.info("GX checkpoint %s: success=%s, %d expectations, validation page %s", CHECKPOINT, run.success,
+             len(rows), page)
+    return GxResult(findings, bool(run.success), page, None)

@@ -14,35 +14,51 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from ..config import SALESFORCE_CONN_ID, ZENDESK_CONN_ID, settings
+from ..config import settings
+from ..links import report_url
 from ..warehouse.schema import integrity_runs
 from . import rules
 from .store import findings_of, load_sources, write_findings, write_run
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ZENDESK_HOST = "sandbox.zendesk.com"
-DEFAULT_SALESFORCE_URL = "https://127.0.0.1:8702"
+class RecordLinks:
+    """Record links as `rules.details` asks for them (`org(id)`, `account(id)`), built by
+    support_ops.links from the connections: the real systems' URLs with real connections, the
+    sandbox's own record pages with the sandbox's. A system whose connection is missing gets no
+    link (said once in the log) rather than a made-up one."""
+
+    def __init__(self) -> None:
+        from ..links import reset
+
+        reset()  # each run reads the connections afresh
+        self._warned: set[str] = set()
+
+    def _build(self, system: str, fn, *args) -> str | None:
+        from ..links import LinkConfigError
+
+        try:
+            return fn(*args)
+        except LinkConfigError as exc:
+            if system not in self._warned:
+                self._warned.add(system)
+                log.warning("no %s record links in the report: %s", system, exc)
+            return None
+
+    def org(self, org_id: str | int | None) -> str | None:
+        from ..links import zendesk_org_url
+
+        return self._build("Zendesk", zendesk_org_url, org_id) if org_id not in (None, "") else None
+
+    def account(self, account_id: str | None) -> str | None:
+        from ..links import salesforce_record_url
+
+        return self._build("Salesforce", salesforce_record_url, account_id) if account_id else None
 
 
-def ui_links() -> rules.LinkBuilder:
-    """Record links from the connections (`zendesk_default` host, `salesforce_default` extra
-    instance_url), else sandbox defaults. Only host names are read, never secrets."""
-    zd_host, sf_url = DEFAULT_ZENDESK_HOST, DEFAULT_SALESFORCE_URL
-    try:
-        from airflow.sdk import BaseHook
-    except ImportError:  # plain Python use
-        return rules.LinkBuilder(zd_host, sf_url)
-    try:
-        zd_host = BaseHook.get_connection(ZENDESK_CONN_ID).host or zd_host
-    except Exception:  # noqa: BLE001 - not configured: keep the default
-        pass
-    try:
-        extra = BaseHook.get_connection(SALESFORCE_CONN_ID).extra_dejson
-        sf_url = extra.get("instance_url") or extra.get("extra__salesforce__instance_url") or sf_url
-    except Exception:  # noqa: BLE001
-        pass
-    return rules.LinkBuilder(zd_host, sf_url)
+def ui_links() -> RecordLinks:
+    """Links to the records in their systems' UIs (addresses from the connections, never secrets)."""
+    return RecordLinks()
 
 
 def resolve_run_date(value: Any = None) -> dt.date:
@@ -57,7 +73,7 @@ def resolve_run_date(value: Any = None) -> dt.date:
 
 
 def run_checks(engine: Engine, run_date: Any = None, *, use_gx: bool = True,
-               links: rules.LinkBuilder | None = None) -> dict:
+               links: rules.LinkBuilder | RecordLinks | None = None) -> dict:
     """Check, store and report one run; returns a small summary (fit for XCom).
 
     Raises store.IntegritySourceError when the source tables are empty (nothing to check)."""
@@ -104,6 +120,9 @@ def run_checks(engine: Engine, run_date: Any = None, *, use_gx: bool = True,
     log.info("crm integrity %s: %s findings in %ss (%d accounts, %d organizations in scope); sync %s",
              day, sum(counts.values()), seconds, len(ev.accounts), len(ev.orgs),
              "allowed" if run["sync_allowed"] else "BLOCKED")
+    log.info("integrity summary: %s", report_url(summary_page))
+    if docs_index:
+        log.info("GX validation results: %s", report_url(docs_index))
     return {"run_date": day.isoformat(), "counts": counts, "changes": run["changes"], "blocking": run["blocking"],
             "sync_allowed": run["sync_allowed"], "reports": reports, "seconds": seconds,
             "accounts": len(ev.accounts), "organizations": len(ev.orgs)}
