@@ -49,3 +49,41 @@ def test_salesforce_extract_dag_run_with_full_refresh(airflow_db, sandbox, monke
         run = run_dag("salesforce_extract", **conf)
         assert str(run.state).endswith("success")
     assert _count(get_engine(url), schema.sf_accounts) == sandbox.store.count(C.SF_ACCOUNT)
+
+
+def _accounts_with_bad_ones(store, cfg):
+    import datetime as dt
+
+    from sandbox.soql import make_id
+
+    when = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    docs = []
+    for i in range(10):
+        iso = (when + dt.timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+        sfid = make_id("001", 40_000 + i)
+        doc = {"Id": sfid, "Name": f"Account {i}", "Type": "Customer", "IsDeleted": False, "CreatedDate": iso,
+               "LastModifiedDate": iso, "SystemModstamp": iso, "Owner": {"Name": "Pat Owner"}}
+        if i in (2, 5, 7):
+            doc["Number_of_Licenses_This_Account__c"] = "inf"
+        docs.append((sfid, doc, int((when + dt.timedelta(minutes=i)).timestamp()), None))
+    store.put_many(C.SF_ACCOUNT, docs)
+
+
+def test_a_quarantine_breach_fails_the_dag_run_without_a_retry(airflow_db, sandbox_factory, monkeypatch, tmp_path,
+                                                              capfd, caplog):
+    """3 of 10 accounts are bad (above the 5% limit): the task fails on its first try and is not
+    retried (a retry would find the cursor past them and pass), saying where the records are."""
+    sb = sandbox_factory(populate=_accounts_with_bad_ones)
+    use_sandbox(monkeypatch, sb)
+    url = f"sqlite:///{tmp_path / 'wh.db'}"
+    monkeypatch.setenv("AIRFLOW_CONN_SUPPORT_WAREHOUSE", url)
+    run = run_dag("salesforce_extract")
+    assert str(run.state).endswith("failed")
+    ti = next(t for t in run.get_task_instances() if t.task_id == "accounts")
+    assert str(ti.state).endswith("failed") and ti.try_number == 1  # failed, not up_for_retry
+    assert _count(get_engine(url), schema.sf_accounts) == 7  # the valid ones are loaded
+    assert _count(get_engine(url), schema.quarantine) == 3
+    out = capfd.readouterr()
+    text = out.out + out.err + caplog.text
+    assert "3 of 10 records quarantined" in text
+    assert "warehouse table `quarantine` with stream = 'salesforce.accounts'" in text

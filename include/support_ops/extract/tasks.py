@@ -1,14 +1,34 @@
-"""Entry points the extraction DAGs call: one stream per task, migrated warehouse, hook-built client."""
+"""Entry points the extraction DAGs call: one stream per task, migrated warehouse, hook-built client.
+
+A stream above the quarantine ratio fails its task *without* retrying: the valid records and
+the cursor are committed, so a retry would read nothing new and pass, hiding the failure. The
+message says where the records are (the `quarantine` table, the stream, how many).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 
 from sqlalchemy import Engine
 
 from ..warehouse import get_engine, upgrade
 
 log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def no_retry_on_quarantine_breach() -> Iterator[None]:
+    """Turn `QuarantineRatioExceeded` into Airflow's fail-without-retry exception."""
+    from .runner import QuarantineRatioExceeded
+
+    try:
+        yield
+    except QuarantineRatioExceeded as exc:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException(f"{exc} (not retried)") from exc
 
 
 def ready_warehouse() -> Engine:
@@ -25,7 +45,8 @@ def run_zendesk_stream(name: str, max_pages: int | None = None) -> dict:
     from .zendesk import extract_all
 
     engine = ready_warehouse()
-    result = extract_all(engine, SupportZendeskHook(), [name], max_pages=max_pages)[name]
+    with no_retry_on_quarantine_breach():
+        result = extract_all(engine, SupportZendeskHook(), [name], max_pages=max_pages)[name]
     log.info("zendesk %s: %s", name, result)
     return result
 
@@ -35,6 +56,7 @@ def run_salesforce_accounts(full_refresh: bool = False) -> dict:
     from .salesforce import extract_accounts
 
     engine = ready_warehouse()
-    result = extract_accounts(engine, salesforce_client(), full_refresh=full_refresh).as_dict()
+    with no_retry_on_quarantine_breach():
+        result = extract_accounts(engine, salesforce_client(), full_refresh=full_refresh).as_dict()
     log.info("salesforce accounts: %s", result)
     return result
