@@ -27,7 +27,7 @@ from __future__ import annotations
 from airflow.sdk import Asset, AssetOrTimeSchedule, Param, dag, task
 
 from support_ops import assets
-from support_ops.dag_policy import DEFAULT_ARGS, START_DATE
+from support_ops.dag_policy import DEFAULT_ARGS, ON_DAG_FAILURE, START_DATE
 from support_ops.schedules import FromNowCronTriggerTimetable
 
 ORGANIZATIONS = Asset(assets.zendesk("organizations"))
@@ -53,6 +53,7 @@ def _run_date(params: dict | None, dag_run) -> str:
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
+    on_failure_callback=ON_DAG_FAILURE,
     tags=["integrity", "zendesk", "salesforce", "reports"],
     params={
         "dry_run": Param(False, type="boolean", description="Log the Slack message instead of sending it"),

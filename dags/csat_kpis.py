@@ -22,7 +22,7 @@ from __future__ import annotations
 from airflow.sdk import Asset, Param, dag, task
 
 from support_ops import assets
-from support_ops.dag_policy import DEFAULT_ARGS, START_DATE
+from support_ops.dag_policy import DEFAULT_ARGS, ON_DAG_FAILURE, START_DATE
 
 TRIGGERS = (
     Asset(assets.zendesk("tickets"))
@@ -39,6 +39,7 @@ TRIGGERS = (
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
+    on_failure_callback=ON_DAG_FAILURE,
     tags=["kpi", "zendesk", "reports"],
     doc_md=__doc__,
     params={

@@ -14,7 +14,7 @@ from __future__ import annotations
 from airflow.sdk import Asset, Param, dag, task
 
 from support_ops import assets
-from support_ops.dag_policy import DEFAULT_ARGS, START_DATE
+from support_ops.dag_policy import DEFAULT_ARGS, ON_DAG_FAILURE, START_DATE
 
 ACCOUNTS = Asset(assets.SALESFORCE_ACCOUNTS)
 
@@ -25,6 +25,7 @@ ACCOUNTS = Asset(assets.SALESFORCE_ACCOUNTS)
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
+    on_failure_callback=ON_DAG_FAILURE,
     tags=["extract", "salesforce"],
     params={"full_refresh": Param(False, type="boolean", description="Read every account again")},
     doc_md=__doc__,

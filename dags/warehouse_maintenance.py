@@ -13,7 +13,7 @@ from __future__ import annotations
 from airflow.sdk import Asset, dag, task
 
 from support_ops import assets
-from support_ops.dag_policy import DEFAULT_ARGS, START_DATE
+from support_ops.dag_policy import DEFAULT_ARGS, ON_DAG_FAILURE, START_DATE
 
 WAREHOUSE_SCHEMA = Asset(assets.WAREHOUSE_SCHEMA)
 
@@ -24,6 +24,7 @@ WAREHOUSE_SCHEMA = Asset(assets.WAREHOUSE_SCHEMA)
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
+    on_failure_callback=ON_DAG_FAILURE,
     tags=["warehouse", "maintenance"],
     doc_md=__doc__,
 )

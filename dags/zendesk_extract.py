@@ -20,7 +20,7 @@ from __future__ import annotations
 from airflow.sdk import Asset, dag, task
 
 from support_ops import assets
-from support_ops.dag_policy import DEFAULT_ARGS, START_DATE
+from support_ops.dag_policy import DEFAULT_ARGS, ON_DAG_FAILURE, START_DATE
 
 ASSETS = {name: Asset(assets.zendesk(name)) for name in assets.ZENDESK_STREAMS}
 
@@ -32,6 +32,7 @@ ASSETS = {name: Asset(assets.zendesk(name)) for name in assets.ZENDESK_STREAMS}
     max_active_runs=1,
     max_active_tasks=2,
     default_args=DEFAULT_ARGS,
+    on_failure_callback=ON_DAG_FAILURE,
     tags=["extract", "zendesk"],
     doc_md=__doc__,
 )

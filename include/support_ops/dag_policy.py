@@ -1,11 +1,15 @@
-"""What every DAG of the project shares: owner, retries, and the controlled tag vocabulary.
+"""What every DAG of the project shares: owner, retries, the controlled tag vocabulary, and the
+failure notice.
 
-DAG files take `DEFAULT_ARGS` and tags from `TAGS`; tests/dags enforce both.
+DAG files take `DEFAULT_ARGS`, tags from `TAGS` and `on_failure_callback=ON_DAG_FAILURE` (one
+Slack message per failed run, docs/outbound-writes.md); tests/dags enforce all three.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+
+from .notify.failures import on_dag_failure
 
 OWNER = "support-ops"
 
@@ -28,3 +32,6 @@ TAGS = frozenset(
 )
 
 START_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+# The DAG-level on_failure_callback of every DAG (light to import: its work is done lazily).
+ON_DAG_FAILURE = on_dag_failure

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from support_ops.dag_policy import OWNER, TAGS
+from support_ops.dag_policy import ON_DAG_FAILURE, OWNER, TAGS
 
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 DAG_FILES = sorted(p for p in DAGS_DIR.glob("*.py") if not p.name.startswith("_"))
@@ -42,6 +42,18 @@ def test_every_dag_follows_the_house_rules(dagbag):
         for t in dag.tasks:
             assert t.owner == OWNER, f"{dag_id}.{t.task_id}: owner {t.owner!r}"
             assert t.retries >= 2, f"{dag_id}.{t.task_id}: retries {t.retries}"
+
+
+def test_every_dag_posts_a_failure_notice(dagbag):
+    """One Slack message per failed run: the DAG-level callback from dag_policy, on every DAG."""
+    for dag_id, dag in dagbag.dags.items():
+        callbacks = dag.on_failure_callback
+        callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
+        assert ON_DAG_FAILURE in callbacks, f"{dag_id}: on_failure_callback=ON_DAG_FAILURE missing"
+        for t in dag.tasks:  # per-task callbacks would post once per task, not once per run
+            per_task = t.on_failure_callback or []
+            per_task = per_task if isinstance(per_task, list) else [per_task]
+            assert ON_DAG_FAILURE not in per_task, f"{dag_id}.{t.task_id}: failure notice set per task"
 
 
 @pytest.mark.parametrize("dag_file", DAG_FILES, ids=lambda p: p.name)

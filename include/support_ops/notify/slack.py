@@ -13,7 +13,7 @@ import re
 from sqlalchemy import Engine
 
 from ..config import SLACK_CONN_ID
-from ..outbound import Writer, execute
+from ..outbound import Actor, Writer, execute
 from ..outbound.model import APPLIED, DRY_RUN, SKIPPED
 from ..outbound.slack import message
 from ..outbound.writers import SLACK_NOTICE, WRITERS
@@ -43,6 +43,7 @@ def notify(
     dry_run: bool = False,
     conn_id: str = SLACK_CONN_ID,
     max_changes: int | str | None = None,
+    actor: Actor | None = None,
 ) -> str:
     """Send one Slack message per `dedup_key` (e.g. 'csat-below-target:2026-W46').
 
@@ -53,5 +54,5 @@ def notify(
         raise ValueError(f"writer {w.name} writes to {w.target}, not slack")
     key = slack_key(dedup_key)
     result = execute(engine, w, [message(key, text, conn_id=conn_id, blocks=blocks)],
-                     dry_run=dry_run, max_changes=max_changes)
+                     dry_run=dry_run, max_changes=max_changes, actor=actor)
     return _STATUS.get(result.statuses[key], result.statuses[key])
