@@ -23,6 +23,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..clients.salesforce_ids import to18
+
 ACCOUNT, ORGANIZATION = "account", "organization"
 STAFF_ORG_NAME = "GitLab"
 
@@ -89,8 +91,14 @@ def clean(value: Any) -> str | None:
 
 
 def id15(sfid: Any) -> str | None:
-    """The 15-character, case-sensitive key of a Salesforce id (None if it cannot be one)."""
+    """The 15-character, case-sensitive key of a Salesforce id (None if it cannot be one).
+
+    Read through the 18-character form (`clients.salesforce_ids.to18`), so an 18-character id
+    whose case was changed on the way still names its account."""
     text = clean(sfid)
+    full = to18(text)
+    if full:
+        return full[:15]
     return text[:15] if text and len(text) >= 15 else None
 
 
