@@ -83,3 +83,59 @@ def as_of(engine: Engine) -> dt.datetime:
 
 def pct(value: float | None, digits: int = 1) -> str:
     return "n/a" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def _aware(value: Any) -> dt.datetime | None:
+    """A UTC datetime from what the dialect returns (aware, naive UTC, or ISO text on SQLite)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def bad_rated_tickets(engine: Engine, period_type: str, start: dt.date) -> list[dict[str, Any]]:
+    """The tickets solved in the period whose latest rating is bad, as the KPIs count them
+    (latest rating by update time, else the ticket's own score), newest solved first.
+
+    Each: ticket_id, solved_at, reason (canonical), route, comment, organization."""
+    from . import definitions as d
+
+    end = d.next_period(period_type, start)
+    lo = dt.datetime.combine(start - dt.timedelta(days=1), dt.time(), dt.UTC)  # slack for SQLite's text
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC)  # comparison; exact below
+    tk, rt, org, users = schema.zd_tickets, schema.zd_satisfaction_ratings, schema.zd_organizations, schema.zd_users
+    with engine.connect() as conn:
+        tickets = {}
+        for r in conn.execute(select(tk.c.id, tk.c.solved_at, tk.c.satisfaction_score, tk.c.organization_id,
+                                     tk.c.requester_id)
+                              .where(tk.c.solved_at >= lo, tk.c.solved_at < hi, tk.c.is_deleted.is_(False))):
+            solved = _aware(r.solved_at)
+            if solved and start <= solved.date() < end:
+                tickets[r.id] = {"ticket_id": r.id, "solved_at": solved, "score": r.satisfaction_score,
+                                 "org_id": r.organization_id, "requester_id": r.requester_id,
+                                 "reason": None, "comment": None, "_rated": None}
+        ids = list(tickets)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            for r in conn.execute(select(rt.c.id, rt.c.ticket_id, rt.c.score, rt.c.reason, rt.c.comment, rt.c.updated_at)
+                                  .where(rt.c.ticket_id.in_(chunk))):
+                t = tickets[r.ticket_id]
+                key = (_aware(r.updated_at) or dt.datetime.min.replace(tzinfo=dt.UTC), r.id)
+                if t["_rated"] is None or key > t["_rated"]:
+                    t.update(_rated=key, score=r.score, reason=r.reason, comment=r.comment)
+        bad = [t for t in tickets.values() if str(t["score"] or "").strip().lower() == "bad"]
+        requesters = {t["requester_id"] for t in bad if t["requester_id"] is not None}
+        user_org = dict(conn.execute(select(users.c.id, users.c.organization_id)
+                                     .where(users.c.id.in_(requesters))).all()) if requesters else {}
+        for t in bad:
+            t["org_id"] = user_org.get(t["requester_id"]) or t["org_id"]
+        org_ids = {t["org_id"] for t in bad if t["org_id"] is not None}
+        names = dict(conn.execute(select(org.c.id, org.c.name).where(org.c.id.in_(org_ids))).all()) if org_ids else {}
+    out = []
+    for t in sorted(bad, key=lambda t: (t["solved_at"], t["ticket_id"]), reverse=True):
+        reason = d.canonical_reason(t["reason"])
+        out.append({"ticket_id": t["ticket_id"], "solved_at": t["solved_at"], "reason": reason,
+                    "route": d.route_for(reason), "comment": t["comment"], "organization": names.get(t["org_id"]),
+                    "organization_id": t["org_id"]})
+    return out

@@ -20,15 +20,15 @@ def compute_task() -> dict:
 
 
 def report_task(summary: dict, run_date: dt.date | str) -> dict:
-    """Write the HTML report for `run_date`; returns its path and its URL in the Airflow UI."""
+    """Write the HTML report for `run_date`; returns its path and its absolute URL in the Airflow UI."""
+    from ..links import report_url
     from ..reports.kpi_report import write_report
-    from .alert import report_url
 
     run_date = dt.date.fromisoformat(run_date) if isinstance(run_date, str) else run_date
     as_of = dt.datetime.fromisoformat(summary["data_as_of"]) if summary.get("data_as_of") else None
     path = write_report(get_engine(), run_date, as_of=as_of)
-    out = {"path": str(path), "url": report_url(run_date), "run_date": run_date.isoformat()}
-    log.info("csat report: %s", out)
+    out = {"path": str(path), "url": report_url(path), "run_date": run_date.isoformat()}
+    log.info("csat report: %s", out["url"])
     return out
 
 

@@ -1,17 +1,19 @@
-"""The CSAT KPI report: one self-contained HTML page (inline CSS, charts as SVG data URIs).
+"""The CSAT KPI report, built with the report kit (inline CSS, charts as SVG data URIs).
 
 Written to `<reports_dir>/kpis/<run date>/index.html` and `<reports_dir>/kpis/latest/index.html`,
-served in the Airflow UI by the project's plugin. It reads only the KPI contract tables, so it
-shows exactly what other tools see. No network access is needed to view it.
+served in the Airflow UI by the project's plugin. The figures come only from the KPI contract
+tables, so it shows exactly what other tools see; the list of bad-rated tickets of the latest
+periods (with links to them in Zendesk) is read from the extracted tickets and ratings with the
+same latest-rating rule. Weekly and monthly tables mark periods and segments with few responses
+(`SMALL_SAMPLE`): their CSAT swings with a single rating. No network access is needed to view it.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import html
-import io
-import os
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,13 +23,17 @@ from sqlalchemy import Engine
 from ..config import settings
 from ..kpis import definitions as d
 from ..kpis.queries import as_of as data_as_of
-from ..kpis.queries import pct, read_kpis, read_table
+from ..kpis.queries import bad_rated_tickets, pct, read_kpis, read_table
+from . import kit, registry
+
+log = logging.getLogger(__name__)
 
 WEEKS_SHOWN = 26
 MONTHS_SHOWN = 12
 REASON_MONTHS = 6
-GOOD, BAD, INK, MUTED, GRID = "#1f8a4c", "#c62828", "#1f2933", "#6b7785", "#e4e7eb"
-ACCENT, ACCENT2 = "#6e49cb", "#e67e22"
+SMALL_SAMPLE = 20  # fewer responses than this: the CSAT is marked as a small sample
+GOOD, BAD, INK, MUTED, GRID = kit.GOOD, kit.BAD, kit.INK, kit.MUTED, kit.GRID
+ACCENT, ACCENT2 = kit.ACCENT, kit.ACCENT2
 REASON_COLORS = {"merged": "#8e99a8", "mail_list": "#f0b429", "gitlab_team": "#6e49cb", "other": "#2d9cdb"}
 ROUTE_COLORS = {"product": "#e67e22", "support_managers": "#6e49cb"}
 
@@ -47,6 +53,8 @@ class ReportData:
     bad_months: list[dict] = field(default_factory=list)
     bad_weeks: list[dict] = field(default_factory=list)
     segments: dict[str, dict[str, list[dict]]] = field(default_factory=dict)  # type -> period -> rows
+    bad_tickets_week: list[dict] = field(default_factory=list)
+    bad_tickets_month: list[dict] = field(default_factory=list)
 
 
 def _back(period_type: str, start: dt.date, n: int) -> dt.date:
@@ -76,34 +84,32 @@ def load(engine: Engine, as_of: dt.datetime | None = None, target: float | None 
             "week": read_kpis(engine, "week", week, week, seg),
             "month": read_kpis(engine, "month", month, month, seg),
         }
+    data.bad_tickets_week = bad_rated_tickets(engine, "week", week)
+    data.bad_tickets_month = bad_rated_tickets(engine, "month", month)
     return data
+
+
+def ticket_links() -> Callable[[object], str | None]:
+    """Ticket id -> its page in Zendesk (support_ops.links); no link without a Zendesk connection."""
+    from ..links import LinkConfigError, reset, zendesk_ticket_url
+
+    reset()
+    try:
+        zendesk_ticket_url(0)
+    except LinkConfigError as exc:
+        log.warning("no ticket links in the KPI report: %s", exc)
+        return lambda _id: None
+    return zendesk_ticket_url
 
 
 # -- charts --------------------------------------------------------------------------------
 
 def _figure(width: float = 9.5, height: float = 3.2):
-    from matplotlib.figure import Figure  # no pyplot: no global state, Agg-style canvas
-
-    fig = Figure(figsize=(width, height), dpi=100)
-    ax = fig.add_subplot(1, 1, 1)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    for side in ("left", "bottom"):
-        ax.spines[side].set_color(GRID)
-    ax.tick_params(colors=MUTED, labelsize=8.5)
-    ax.grid(axis="y", color=GRID, linewidth=0.8)
-    ax.set_axisbelow(True)
-    return fig, ax
+    return kit.figure(width, height)
 
 
 def _svg_img(fig, alt: str) -> str:
-    import matplotlib
-
-    buf = io.BytesIO()
-    with matplotlib.rc_context({"svg.hashsalt": "support-ops-kpis", "svg.fonttype": "path"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return f'<img class="chart" alt="{html.escape(alt)}" src="data:image/svg+xml;base64,{data}">'
+    return kit.svg_img(fig, alt)
 
 
 def _percent_axis(ax) -> None:
@@ -208,36 +214,6 @@ def chart_bad_reasons(totals: list[tuple[str, str, int]]) -> str:
 
 # -- page ----------------------------------------------------------------------------------
 
-CSS = """
-:root{--ink:#1f2933;--muted:#6b7785;--line:#e4e7eb;--good:#1f8a4c;--bad:#c62828;--accent:#6e49cb;
---bg:#f6f7fb}
-*{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,
-"Helvetica Neue",Arial,sans-serif;color:var(--ink);background:var(--bg)}
-header{background:#292961;color:#fff;padding:18px 32px}header h1{margin:0;font-size:22px}
-header p{margin:4px 0 0;color:#c9c9ec;font-size:13px}main{max-width:1180px;margin:0 auto;padding:20px 32px 40px}
-h2{font-size:17px;margin:28px 0 10px}h3{font-size:14px;margin:16px 0 6px;color:var(--muted);font-weight:600}
-.cards{display:grid;grid-template-columns:1fr 1fr;gap:16px}
-.card{background:#fff;border:1px solid var(--line);border-radius:10px;padding:16px 20px;border-top:5px solid var(--line)}
-.card.ok{border-top-color:var(--good)}.card.low{border-top-color:var(--bad)}
-.card h2{margin:0 0 8px;font-size:15px;color:var(--muted);font-weight:600}
-.big{font-size:40px;font-weight:700;line-height:1.1}.ok .big{color:var(--good)}.low .big{color:var(--bad)}
-.status{display:inline-block;font-size:12px;font-weight:600;padding:2px 8px;border-radius:20px;margin-left:8px;
-vertical-align:middle}.ok .status{background:#e3f4ea;color:var(--good)}.low .status{background:#fde8e8;color:var(--bad)}
-.metrics{display:grid;grid-template-columns:repeat(3,1fr);gap:8px;margin-top:12px}
-.metric .v{font-size:18px;font-weight:600}.metric .l{font-size:12px;color:var(--muted)}
-.delta{font-size:12px;color:var(--muted)}.up{color:var(--good)}.down{color:var(--bad)}
-.panel{background:#fff;border:1px solid var(--line);border-radius:10px;padding:14px 18px;margin-top:12px}
-.chart{width:100%;height:auto;display:block}.two{display:grid;grid-template-columns:1fr 1fr;gap:16px}
-table{border-collapse:collapse;width:100%;font-size:13px}th,td{padding:6px 8px;border-bottom:1px solid var(--line);
-text-align:right;white-space:nowrap}th:first-child,td:first-child{text-align:left}
-th{color:var(--muted);font-weight:600;font-size:12px}td.low{color:var(--bad);font-weight:600}
-td.ok{color:var(--good);font-weight:600}.note{color:var(--muted);font-size:12px}
-.route{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;font-size:13px}dt{font-weight:600}dd{margin:0}
-@media (max-width:900px){.cards,.two{grid-template-columns:1fr}}
-"""
-
-
 def _e(value: Any) -> str:
     return html.escape(str(value))
 
@@ -289,7 +265,7 @@ def _segment_table(rows_month: list[dict], rows_week: list[dict], target: float,
     for r in rows:
         w = week.get(r["segment_value"])
         body.append(
-            f"<tr><td>{_e(r['segment_value'])}</td><td>{r['solved']:,}</td><td>{r['surveyed']:,}</td>"
+            f"<tr><td>{_e(r['segment_value'])}{_small(r['responded'])}</td><td>{r['solved']:,}</td><td>{r['surveyed']:,}</td>"
             f"<td>{r['responded']:,}</td><td>{r['good']:,}</td><td>{r['bad']:,}</td>"
             f"{_csat_cell(r['csat'], target, r['responded'])}<td>{pct(r['response_rate'])}</td>"
             f"<td>{pct(r['coverage'])}</td>"
@@ -297,9 +273,10 @@ def _segment_table(rows_month: list[dict], rows_week: list[dict], target: float,
             + "</tr>")
     if not body:
         body.append('<tr><td colspan="10" class="note">No solved tickets in this month.</td></tr>')
-    return (f"<table><thead><tr><th>{_e(label)}</th><th>Solved</th><th>Surveyed</th><th>Responses</th>"
+    return (f"<div class='scroll'><table><thead><tr><th>{_e(label)}</th><th>Solved</th><th>Surveyed</th><th>Responses</th>"
             "<th>Good</th><th>Bad</th><th>CSAT</th><th>Response rate</th><th>Coverage</th>"
-            "<th>CSAT last week</th></tr></thead><tbody>" + "".join(body) + "</tbody></table>")
+            "<th>CSAT last week</th></tr></thead><tbody>" + "".join(body) + "</tbody></table></div>"
+            f"<p class='note'>Segments marked <em>small sample</em> have fewer than {SMALL_SAMPLE} responses.</p>")
 
 
 def _reason_totals(rows: list[dict]) -> list[tuple[str, str, int]]:
@@ -311,36 +288,35 @@ def _reason_totals(rows: list[dict]) -> list[tuple[str, str, int]]:
     return [(reason, route, totals[(reason, route)]) for reason, route in keys]
 
 
-def render(data: ReportData, generated_at: dt.datetime | None = None) -> str:
+def render(data: ReportData, generated_at: dt.datetime | None = None, *,
+           ticket_url: Callable[[object], str | None] | None = None, kit_href: str | None = None,
+           home_href: str | None = None) -> str:
     """The HTML page for `data` (pure: no database, no files)."""
     generated_at = generated_at or dt.datetime.now(dt.UTC)
+    ticket_url = ticket_url or (lambda _id: None)
     t = data.target
     by_week = {r["period_start"]: r for r in data.weeks}
     by_month = {r["period_start"]: r for r in data.months}
     cards = (_card("week", data.week, by_week.get(data.week), by_week.get(d.previous_period("week", data.week)), t)
              + _card("month", data.month, by_month.get(data.month),
                      by_month.get(d.previous_period("month", data.month)), t))
-    parts = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-        f"<title>CSAT KPI report · {_e(d.period_label('week', data.week))}</title><style>{CSS}</style></head><body>",
-        "<header><h1>Customer satisfaction (CSAT) KPI report</h1>",
-        f"<p>Target: CSAT ≥ {t:.0%} · data as of {data.as_of:%Y-%m-%d %H:%M} UTC · generated "
-        f"{generated_at:%Y-%m-%d %H:%M} UTC · periods are ISO weeks (Monday start) and calendar months "
-        "of the tickets' solved date (UTC)</p></header><main>",
-        f"<div class='cards'>{cards}</div>",
-    ]
+    subtitle = (f"Target: CSAT ≥ {t:.0%} · data as of {data.as_of:%Y-%m-%d %H:%M} UTC · generated "
+                f"{generated_at:%Y-%m-%d %H:%M} UTC · periods are ISO weeks (Monday start) and calendar months "
+                "of the tickets' solved date (UTC); only complete periods are shown")
+    parts = [f"<div class='cards'>{cards}</div>"]
     if not data.weeks and not data.months:
         parts.append("<div class='panel'><p>No solved tickets in the warehouse yet: run the extraction, "
                      "then the <code>csat_kpis</code> DAG.</p></div>")
     else:
+        parts.append(_bad_tickets_section(data, ticket_url))
         parts.append("<h2>Weekly CSAT</h2><div class='panel'>" + chart_csat(data.weeks, t)
                      + "<p class='note'>Dots are red below the target. Grey bars: number of responses "
                      "(small weeks swing more).</p></div>")
         parts.append("<h2>Survey coverage and response rate</h2><div class='panel'>" + chart_rates(data.weeks)
                      + "<p class='note'>Coverage: share of solved tickets that were sent a survey. "
                      "Response rate: share of surveys answered good or bad.</p></div>")
-        parts.append(_monthly_table(data))
+        parts.append(_period_table(data, "week"))
+        parts.append(_period_table(data, "month"))
         parts.append(_unsurveyed_section(data))
         parts.append(_bad_section(data))
         month_title = d.period_title("month", data.month)
@@ -349,19 +325,65 @@ def render(data: ReportData, generated_at: dt.datetime | None = None) -> str:
             parts.append(f"<h2>By {label.lower()} · {_e(month_title)}</h2><div class='panel'>"
                          + _segment_table(rows.get("month", []), rows.get("week", []), t, label) + "</div>")
     parts.append(_definitions())
-    parts.append("</main></body></html>")
-    return "".join(parts)
+    return kit.page("Customer satisfaction (CSAT) KPI report", "".join(parts), subtitle=_e(subtitle),
+                    kit_href=kit_href, home_href=home_href)
 
 
-def _monthly_table(data: ReportData) -> str:
-    rows = "".join(
-        f"<tr><td>{r['period_start']:%B %Y}</td><td>{r['solved']:,}</td><td>{r['surveyed']:,}</td>"
-        f"<td>{r['responded']:,}</td><td>{r['good']:,}</td><td>{r['bad']:,}</td>"
-        f"{_csat_cell(r['csat'], data.target, r['responded'])}<td>{pct(r['response_rate'])}</td>"
-        f"<td>{pct(r['coverage'])}</td></tr>" for r in reversed(data.months))
-    return ("<h2>Monthly figures</h2><div class='panel'><table><thead><tr><th>Month</th><th>Solved</th>"
-            "<th>Surveyed</th><th>Responses</th><th>Good</th><th>Bad</th><th>CSAT</th><th>Response rate</th>"
-            "<th>Coverage</th></tr></thead><tbody>" + rows + "</tbody></table></div>")
+def _small(responded: int) -> str:
+    return (f" <span class='tag small' title='fewer than {SMALL_SAMPLE} responses: one rating moves the "
+            "CSAT a lot'>small sample</span>") if responded < SMALL_SAMPLE else ""
+
+
+def _period_table(data: ReportData, period: str) -> str:
+    """Every shown week (or month), newest first, with the figures of the contract table."""
+    rows_in = data.weeks if period == "week" else data.months
+    rows = []
+    for r in reversed(rows_in):
+        label = d.period_label("week", r["period_start"]) if period == "week" else f"{r['period_start']:%B %Y}"
+        rows.append(
+            f"<tr><td data-sort='{r['period_start'].isoformat()}'>{_e(label)}{_small(r['responded'])}</td>"
+            f"<td>{r['solved']:,}</td><td>{r['surveyed']:,}</td><td>{r['responded']:,}</td><td>{r['good']:,}</td>"
+            f"<td>{r['bad']:,}</td>{_csat_cell(r['csat'], data.target, r['responded'])}"
+            f"<td>{pct(r['response_rate'])}</td><td>{pct(r['coverage'])}</td></tr>")
+    title = "Weekly figures" if period == "week" else "Monthly figures"
+    head = "Week" if period == "week" else "Month"
+    table = kit.table([head, "Solved", "Surveyed", "Responses", "Good", "Bad", "CSAT", "Response rate", "Coverage"],
+                      rows, table_id=f"{period}ly", sortable=True, empty="No complete periods yet.")
+    return f"<h2>{title}</h2><div class='panel'>{table}</div>"
+
+
+def _bad_ticket_rows(tickets: list[dict], ticket_url: Callable[[object], str | None]) -> list[str]:
+    rows = []
+    for t in tickets:
+        reason = t["reason"] if t["reason"] != d.NO_REASON else "(no reason given)"
+        label = f"#{t['ticket_id']}"
+        rows.append(
+            f"<tr><td data-sort='{int(t['ticket_id'])}'>{kit.link(ticket_url(t['ticket_id']), label)}</td>"
+            f"<td data-sort='{t['solved_at'].isoformat()}'>{t['solved_at']:%Y-%m-%d %H:%M}</td>"
+            f"<td class='text'>{_e(t['organization'] or '—')}</td>"
+            f"<td class='text'><span class='route {_e(t['route'])}'></span>{_e(reason)}</td>"
+            f"<td class='text'>{_e(t['route'].replace('_', ' '))}</td>"
+            f"<td class='text'>{_e(t['comment'] or '')}</td></tr>")
+    return rows
+
+
+def _bad_tickets_section(data: ReportData, ticket_url: Callable[[object], str | None]) -> str:
+    """The bad-rated tickets of the latest complete week (and month, collapsed), to follow up."""
+    heads = ["Ticket", "Solved (UTC)", ("Organization", "text"), ("Reason", "text"), ("Route", "text"),
+             ("Comment", "text")]
+    week = kit.table(heads, _bad_ticket_rows(data.bad_tickets_week, ticket_url), table_id="bad-week",
+                     sortable=True, empty="No bad ratings this week.")
+    month = kit.table(heads, _bad_ticket_rows(data.bad_tickets_month, ticket_url), table_id="bad-month",
+                      sortable=True, empty="No bad ratings this month.")
+    return (f"<h2>Bad-rated tickets · {_e(d.period_title('week', data.week))} "
+            f"<span class='count bad'>{len(data.bad_tickets_week)}</span></h2><div class='panel'>"
+            + (kit.filter_box("bad-week", "Filter by organization, reason or comment") if data.bad_tickets_week else "")
+            + week + "<p class='note'>Each ticket's latest rating, as the KPIs count it. Product feedback goes to the "
+            "product team, every other reason to the support managers.</p></div>"
+            f"<details class='section'><summary>Bad-rated tickets · {_e(d.period_title('month', data.month))} "
+            f"<span class='count bad'>{len(data.bad_tickets_month)}</span></summary><div>"
+            + (kit.filter_box("bad-month", "Filter by organization, reason or comment") if data.bad_tickets_month else "")
+            + month + "</div></details>")
 
 
 def _unsurveyed_section(data: ReportData) -> str:
@@ -388,7 +410,7 @@ def _bad_section(data: ReportData) -> str:
     table_rows = six + [(reason, route, 0) for reason, route, _ in _reason_totals(data.bad_weeks)
                         if (reason, route) not in listed]  # last week's reasons, even if newer than the months
     rows = "".join(
-        f"<tr><td><span class='route' style='background:{ROUTE_COLORS[route]}'></span>"
+        f"<tr><td><span class='route {_e(route)}'></span>"
         f"{_e(reason if reason != d.NO_REASON else '(no reason given)')}</td><td>{_e(route.replace('_', ' '))}</td>"
         f"<td>{week.get((reason, route), 0)}</td><td>{month.get((reason, route), 0)}</td><td>{n}</td></tr>"
         for reason, route, n in table_rows)
@@ -418,11 +440,27 @@ counts as good).</dd>
 "Some other reason".</dd></dl></div>"""
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+def headline(data: ReportData, report: str) -> registry.Headline:
+    """The home page's card: last complete week's and month's CSAT against the target."""
+    by_week = {r["period_start"]: r for r in data.weeks}
+    by_month = {r["period_start"]: r for r in data.months}
+    figures, below = [], []
+    for kind, start, row in (("week", data.week, by_week.get(data.week)), ("month", data.month, by_month.get(data.month))):
+        label = d.period_label("week", start) if kind == "week" else f"{start:%B %Y}"
+        if row is None or row["csat"] is None:
+            figures.append(registry.Figure(label, "n/a", "no responses", "info"))
+            continue
+        ok = row["csat"] >= data.target
+        if not ok:
+            below.append(label)
+        figures.append(registry.Figure(label, pct(row["csat"]), f"{'on' if ok else 'below'} target {data.target:.0%} · "
+                                       f"{row['responded']} responses", "ok" if ok else "bad"))
+    figures.append(registry.Figure("bad-rated tickets", str(len(data.bad_tickets_week)),
+                                   d.period_label("week", data.week), "warn" if data.bad_tickets_week else "ok"))
+    summary = (f"CSAT below the {data.target:.0%} target in {' and '.join(below)}." if below
+               else f"CSAT on target ({data.target:.0%}) in the last complete week and month.")
+    status = "bad" if below else ("ok" if data.weeks else "info")
+    return registry.Headline("kpis", summary, status, figures, report)
 
 
 def write_report(
@@ -435,8 +473,12 @@ def write_report(
 ) -> Path:
     """Write the report for `run_date` (and the `latest` copy); returns the dated page's path."""
     root = root or settings().reports_dir
-    page = render(load(engine, as_of, target))
-    dated = root / "kpis" / run_date.isoformat() / "index.html"
-    _write(dated, page)
-    _write(root / "kpis" / "latest" / "index.html", page)
-    return dated
+    data = load(engine, as_of, target)
+    links = ticket_links()
+    generated = dt.datetime.now(dt.UTC)
+    paths = []
+    for folder in (root / "kpis" / run_date.isoformat(), root / "kpis" / "latest"):
+        page = render(data, generated, ticket_url=links, kit_href=kit.kit_href_for(folder, root), home_href="../../../")
+        paths.append(kit.write_page(folder / "index.html", page, root))
+    registry.publish(root, headline(data, f"kpis/{run_date.isoformat()}/index.html"))
+    return paths[0]
