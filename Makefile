@@ -1,7 +1,7 @@
 # Support Ops Pipelines — every set-up step lives here, so a clean clone needs nothing else.
 #   make demo   run every pipeline once against the embedded sandbox
 #   make test   ruff (with Airflow's AIR rules) and the whole pytest suite
-#   make up / make down   Airflow standalone (UI :8080) + sandbox in the background
+#   make up / make down   Airflow standalone (UI on 127.0.0.1, port AIRFLOW_PORT, default 8080) + sandbox
 #   make bench  benchmarks (figures and ratios)
 #   eval "$$(make -s env)"   prepare a shell: venv, Airflow home, sandbox connections
 

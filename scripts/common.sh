@@ -73,6 +73,7 @@ start_sandbox() {
 
 # Import the sandbox connections (and the warehouse) into Airflow's metadata DB.
 import_connections() {
+  mkdir -p "$SUPPORT_OPS_DATA_DIR"  # the SQLite warehouse's folder
   "$BIN/sandbox" connections --out "$AIRFLOW_HOME/connections.json"
   "$BIN/airflow" connections import --overwrite "$AIRFLOW_HOME/connections.json" > /dev/null
   "$BIN/airflow" connections delete support_warehouse > /dev/null 2>&1 || true

@@ -9,6 +9,7 @@ check_airflow_port demo
 started="$(start_sandbox)"
 if [ "$started" = "started" ]; then
   trap '"$ROOT/scripts/stop_pidfile.sh" "$RUN/sandbox.pid" sandbox > /dev/null' EXIT
+  trap 'exit 130' INT TERM  # interrupted: still stop the sandbox (through the EXIT trap)
   say "sandbox started for this demo (it stops at the end; 'make up' keeps one running)"
   if [ -n "${SANDBOX_DATA:-}" ]; then echo "    loaded from SANDBOX_DATA=$SANDBOX_DATA"; fi
 else

@@ -12,11 +12,14 @@ Usage: python scripts/demo_run.py --logs DIR [--only DAG_ID ...] [--plan]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
@@ -70,14 +73,44 @@ def plan(dags_folder: Path) -> tuple[list[str], dict[str, str]]:
     try:
         sorter.prepare()
     except CycleError:  # Assets that feed each other: fall back to names, schema first
-        return first + sorted(set(bag.dags) - set(first)), dict(bag.import_errors)
+        return first + sorted(set(bag.dags) - set(first)), _named(bag.import_errors, dags_folder)
     order: list[str] = []
     while sorter.is_active():
         ready = sorted(sorter.get_ready())
         order += ready
         sorter.done(*ready)
-    return order, {str(Path(f).relative_to(ROOT)) if Path(f).is_relative_to(ROOT) else f: e
-                   for f, e in bag.import_errors.items()}
+    return order, _named(bag.import_errors, dags_folder)
+
+
+def _named(errors: dict[str, str], dags_folder: Path) -> dict[str, str]:
+    """Import errors keyed by a short file name (dags/x.py), not a machine path."""
+    base = dags_folder.resolve().parent
+    return {str(Path(f).resolve().relative_to(base)) if Path(f).resolve().is_relative_to(base)
+            else f: e for f, e in errors.items()}
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Hide Airflow's own logging while the DAGs folder is parsed (shown if parsing breaks)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with tempfile.TemporaryFile("w+") as sink:
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            sink.seek(0)
+            sys.stderr.write(sink.read())
+            raise
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
 
 
 def _exception_line(lines: list[str]) -> str:
@@ -142,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--plan", action="store_true", help="print the order and stop")
     args = p.parse_args(argv)
     args.logs.mkdir(parents=True, exist_ok=True)
-    order, errors = plan(args.dags)
+    with _quiet():
+        order, errors = plan(args.dags)
     if args.plan:
         print("\n".join(order))
         for file, err in errors.items():

@@ -284,6 +284,8 @@ def test_gitlab_users_and_issues_are_served_from_a_folder(sandbox_factory, monke
     listed = gl.projects.get("acme/feedback").issues.list(get_all=True)
     assert [(i.iid, i.title, i.assignees[0]["username"]) for i in listed] == \
         [(3, "Rating 5 on ticket 7", "amara")]
+    assert [u.name for u in gl.users.list(username="Amara")] == ["Amara Okafor"]
+    assert gl.users.get(7).username == "amara" and gl.users.list(search="nobody") == []
     created = gl.projects.get(31).issues.create({"title": "Another"})
     assert created.iid == 4  # iids continue after the loaded issue
 

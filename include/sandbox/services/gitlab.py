@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..collections import GL_COMMITS, GL_FILES, GL_ISSUES, GL_NOTES, GL_PROJECTS
+from ..collections import GL_COMMITS, GL_FILES, GL_ISSUES, GL_NOTES, GL_PROJECTS, GL_USERS
 from ..seed_ops import file_doc
 
 BOT = {"id": 4242, "username": "support-ops-bot", "name": "Support Ops Bot", "state": "active",
@@ -197,6 +197,8 @@ class GitLab:
         m = request.method
         if parts == ["user"]:
             return _json(BOT)
+        if parts and parts[0] == "users":
+            return self.users(request, parts[1:])
         if not parts or parts[0] != "projects":
             return _msg(404, "404 Not Found")
         if len(parts) == 1:
@@ -230,6 +232,23 @@ class GitLab:
             return res
         chunk, headers = res
         return _json(chunk, headers=headers)
+
+    # -- users (loaded from a data folder's gitlab/users.json) ---------------------------
+    def users(self, request: Request, rest: list[str]) -> Response:
+        """GET /users (`username`, `search`, `active` filters) and GET /users/:id."""
+        if request.method != "GET":
+            return _msg(405, "405 Method Not Allowed")
+        if rest:
+            doc = self.store.get(GL_USERS, rest[0]) if len(rest) == 1 and rest[0].isdigit() else None
+            return _json(doc) if doc else _msg(404, "404 User Not Found")
+        q = request.query_params
+        name, search = (q.get("username") or "").lower(), (q.get("search") or "").lower()
+        items = [u for u in self.store.all(GL_USERS)
+                 if (not name or str(u.get("username", "")).lower() == name)
+                 and (not search or any(search in str(u.get(f) or "").lower()
+                                        for f in ("username", "name", "email")))
+                 and (not _truthy(q.get("active")) or u.get("state") == "active")]
+        return self._paged(request, items)
 
     # -- projects ---------------------------------------------------------------------
     @staticmethod
