@@ -55,12 +55,16 @@ class Settings:
     )
     # SUPPORT_OPS_CANARY_MIN_SAMPLE: below this many records seen in a run the canary only warns.
     canary_min_sample: int = field(default_factory=lambda: int(_env("SUPPORT_OPS_CANARY_MIN_SAMPLE", "20")))
-    # SUPPORT_OPS_BLOCKING_CHECKS: integrity checks that block the organization sync.
+    # SUPPORT_OPS_BLOCKING_CHECKS: integrity checks whose findings stop the whole organization
+    # sync. Default none: the sync skips problem accounts one by one (docs/org-sync.md).
     blocking_checks: tuple[str, ...] = field(
         default_factory=lambda: tuple(
-            c.strip() for c in _env("SUPPORT_OPS_BLOCKING_CHECKS", "duplicate_salesforce_account").split(",") if c.strip()
+            c.strip() for c in _env("SUPPORT_OPS_BLOCKING_CHECKS", "").split(",") if c.strip()
         )
     )
+    # SUPPORT_OPS_SYNC_MAX_CHANGES: the organization sync's change cap (organizations per run);
+    # above it nothing is written and the run fails saying how to approve (docs/org-sync.md).
+    sync_max_changes: int = field(default_factory=lambda: int(_env("SUPPORT_OPS_SYNC_MAX_CHANGES", "1000")))
 
     @property
     def warehouse_file(self) -> Path:

@@ -70,8 +70,8 @@ def test_findings_equal_the_manifest_and_carry_first_seen(sandbox, warehouse, mo
     assert summary["reports"]["engine"] == "great_expectations" and "disagreement" not in summary["reports"]
     assert (settings().reports_dir / "integrity" / DAY1.isoformat() / "index.html").exists()
     assert (settings().reports_dir / "data_docs" / DAY1.isoformat() / "index.html").exists()
-    # duplicate_salesforce_account blocks the sync by default
-    assert sync_status(warehouse)[0] is False
+    # no check blocks the sync by default (duplicates are skipped per account by the sync)
+    assert sync_status(warehouse)[0] is True
 
     # Rerunning the same day replaces its rows: same findings, nothing doubled.
     run_checks(warehouse, DAY1, use_gx=False)
@@ -115,5 +115,5 @@ def test_crm_integrity_dag_run(airflow_db, sandbox_factory, warehouse, monkeypat
     assert {c: found[c] for c in SEED_CHECKS} == {c: {str(x) for x in defects[c]} for c in SEED_CHECKS}
     texts = _slack_texts(sb)
     assert len(texts) == 1 and texts[0].startswith(f"*CRM integrity {DAY1.isoformat()}*")
-    assert "duplicate_salesforce_account: " in texts[0] and "BLOCKED" in texts[0]
+    assert "duplicate_salesforce_account: " in texts[0] and "Organization sync" not in texts[0]
     assert latest_run(warehouse)["run_date"] == DAY1

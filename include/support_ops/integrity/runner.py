@@ -144,9 +144,7 @@ def message(run: dict) -> str:
         n = run["counts"].get(check, 0)
         c = per.get(check, {})
         lines.append(f"• {check}: {n} (+{c.get('new', 0)} / -{c.get('resolved', 0)})")
-    if run["sync_allowed"]:
-        lines.append("Organization sync: allowed")
-    else:
+    if not run["sync_allowed"]:  # only when SUPPORT_OPS_BLOCKING_CHECKS names checks (default none)
         lines.append("Organization sync: BLOCKED by " + ", ".join(f"{k} ({v})" for k, v in sorted(run["blocking"].items())))
     lines.append(f"Report: /support-ops/reports/integrity/{day}/index.html")
     return "\n".join(lines)
