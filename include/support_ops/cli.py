@@ -65,9 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     s.set_defaults(func=cmd_summary)
     from .integrity import add_cli as add_integrity_cli
     from .kpis.cli import add_cli as add_kpis_cli
+    from .outbound.cli import add_cli as add_outbound_cli
 
     add_kpis_cli(sub)
     add_integrity_cli(sub)
+    add_outbound_cli(sub)
     args = p.parse_args(argv)
     return args.func(args)
 

@@ -296,3 +296,25 @@ def test_messages_recorded_by_the_old_outbound_log_are_not_sent_again(warehouse,
     with warehouse.connect() as conn:
         assert conn.execute(select(old.c.dedup_key)).scalars().all() == ["slack:csat-below-target:2026-W46"]
     upgrade(warehouse)
+
+
+def test_cli_shows_a_capped_plan_and_applies_it_when_approved(warehouse, ledger, capsys, monkeypatch):
+    from support_ops.cli import main
+    from support_ops.outbound.writers import WRITERS
+
+    target, writer = ledger()
+    capped = Writer(writer.name, writer.target, default_cap=1)
+    monkeypatch.setitem(WRITERS, capped.name, capped)  # applied by name, as the CLI does
+    plan_id = outbound.plan(warehouse, capped, writes(3))
+    with pytest.raises(CapExceeded):
+        outbound.apply(warehouse, plan_id)
+    capsys.readouterr()
+    assert main(["outbound", "show", plan_id]) == 0
+    shown = capsys.readouterr().out
+    assert "[planned] put record 2 (k:2)" in shown and "set record 2 to 2" in shown
+    assert main(["outbound", "apply", plan_id]) == 1  # still above the cap
+    assert "3 changes planned" in capsys.readouterr().out and target.effects == []
+    assert main(["outbound", "apply", plan_id, "--max-changes", "3"]) == 0
+    assert target.effects == ["k:0", "k:1", "k:2"]
+    assert main(["outbound", "plans", "--writer", capped.name]) == 0
+    assert plan_id in capsys.readouterr().out
