@@ -19,6 +19,23 @@ from .model import Delivery, Outcome, StoredWrite, Write
 from .targets import Target
 
 _KEY_OK = re.compile(r"^[A-Za-z0-9:._/+-]+$")
+_MD_PUNCT = re.compile(r"([\\`*_{}\[\]()#+\-!|~])")
+_REFERENCE = re.compile(r"([@~%$#!])(?=\w)")
+_QUICK_ACTION = re.compile(r"^(\s*)/", re.M)
+
+
+def escape_markdown(text: object) -> str:
+    """Untrusted text (a customer's comment, an organization name) as plain text in GitLab Markdown.
+
+    HTML is entity-escaped (no raw HTML, and no `<!--` that could forge a write marker);
+    Markdown punctuation is backslash-escaped (no links, images, emphasis or headings); a line
+    starting with `/` cannot be a quick action; `@user`, `~label`, `%milestone`, `$snippet`,
+    `#issue` and `!merge request` references are broken with a word joiner. Plain URLs stay
+    as the customer wrote them."""
+    s = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    s = _MD_PUNCT.sub(r"\\\1", s)
+    s = _QUICK_ACTION.sub(r"\1\\/", s)
+    return _REFERENCE.sub("\\1\u2060", s)
 
 
 def marker_for(key: str) -> str:
