@@ -218,9 +218,9 @@ def _send(engine: Engine, writer: Writer, target: Target, writes: list[StoredWri
     if not writes:
         return
     plan_id = writes[0].plan_id
-    for w in writes:  # the intent, committed before the effect
-        store.mark(engine, plan_id, [w.key], status=PENDING, attempts=w.attempts + 1, started_at=store.now(),
-                   error=None)
+    started = store.now()  # the intent of the whole batch, committed before its effect
+    store.mark_each(engine, plan_id, [(w.key, {"status": PENDING, "attempts": w.attempts + 1,
+                                               "started_at": started, "error": None}) for w in writes])
     try:
         outcomes = target.send(writes)
         if len(outcomes) != len(writes):
