@@ -34,6 +34,7 @@ from starlette.routing import Route
 from .. import soql
 from ..app import ServiceContext
 from ..collections import sf_collection
+from .record_pages import salesforce_routes
 
 try:  # msgspec (an Airflow dependency) decodes and encodes several times faster than json
     import msgspec
@@ -751,4 +752,5 @@ def routes(ctx: ServiceContext) -> list[Route]:
         Route("/services/data", versions),
         Route("/services/data/", versions),
         Route("/services/data/{rest:path}", data, methods=["GET", "POST", "PATCH", "DELETE"]),
+        *salesforce_routes(ctx),
     ]

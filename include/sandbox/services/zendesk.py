@@ -20,6 +20,7 @@ from sandbox.collections import (
     ZD_USERS,
 )
 
+from .record_pages import zendesk_routes
 from .zendesk_auth import authed, oauth_tokens
 from .zendesk_catalog import catalog_table
 from .zendesk_common import ZendeskError, list_response
@@ -91,7 +92,7 @@ def routes(ctx: ServiceContext) -> list[Route]:
         ("views/{id:int}.json", h["view"], ["GET"]),
     ]
     table += catalog_table(ctx)  # groups, fields, tags, macros, settings, search, ...
-    out = [Route("/oauth/tokens", _oauth(ctx), methods=["POST"])]
+    out = [Route("/oauth/tokens", _oauth(ctx), methods=["POST"]), *zendesk_routes(ctx)]
     for path, handler, methods in table:
         wrapped = authed(ctx, handler)  # type: ignore[arg-type]
         out.append(Route(f"/api/v2/{path}", wrapped, methods=methods))
