@@ -25,10 +25,11 @@ echo "    Zendesk exports run at the sandbox's real limit of 10 requests/minute:
 echo "    couple of minutes of 429s waited out in zendesk_extract (tail -f its log to watch)"
 
 status=0
-"$BIN/python" "$ROOT/scripts/demo_run.py" --logs "$LOGS" || status=$?
-if [ "$status" -eq 0 ]; then
-  "$BIN/support_ops" summary || status=$?
-fi
+rm -f "$LOGS/demo-results.txt"
+"$BIN/python" "$ROOT/scripts/demo_run.py" --logs "$LOGS" --table "$LOGS/demo-results.txt" || status=$?
+echo  # what the warehouse holds now, whichever DAGs failed
+if ! "$BIN/support_ops" summary; then [ "$status" -ne 0 ] || status=1; fi
+echo; cat "$LOGS/demo-results.txt" 2> /dev/null || echo "the pipeline runner failed before running any DAG" >&2
 if pid_alive "$RUN/airflow.pid"; then
   say "reports: $AIRFLOW_URL/support-ops/"
 else

@@ -6,7 +6,7 @@ apply the migrations), then every DAG before the DAGs scheduled on the Assets it
 reported as failed. One failing DAG does not stop the others; the exit status is non-zero
 if any failed.
 
-Usage: python scripts/demo_run.py --logs DIR [--only DAG_ID ...] [--plan]
+Usage: python scripts/demo_run.py --logs DIR [--dags DIR] [--plan] [--table FILE]
 """
 
 from __future__ import annotations
@@ -173,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dags", type=Path,
                    default=Path(os.environ.get("AIRFLOW__CORE__DAGS_FOLDER", ROOT / "dags")))
     p.add_argument("--plan", action="store_true", help="print the order and stop")
+    p.add_argument("--table", type=Path, help="write the results table here instead of printing it")
     args = p.parse_args(argv)
     args.logs.mkdir(parents=True, exist_ok=True)
     with _quiet():
@@ -192,11 +193,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"    {'ok' if result.ok else 'FAILED: ' + result.error} "
               f"in {result.seconds:.0f}s", flush=True)
         results.append(result)
-    print("\n==> results")
-    print(table(results))
     failed = [r for r in results if not r.ok]
+    report = "==> results\n" + table(results) + "\n"
     if failed:
-        print(f"\n{len(failed)} of {len(results)} pipeline(s) failed; see the logs above.")
+        report += f"\n{len(failed)} of {len(results)} pipeline(s) failed; see their logs.\n"
+    if args.table:
+        args.table.write_text(report)  # the caller prints it last, after its own output
+    else:
+        print("\n" + report, end="")
     return 1 if failed else 0
 
 

@@ -93,4 +93,4 @@ def test_a_failing_dag_does_not_stop_the_others(tmp_path):
     assert re.search(r"\n  a_consumer +ok \(\d+s\)\n", table), table
     assert re.search(r"\n  dags/c_typo.py +FAILED: does not import: ModuleNotFoundError: "
                      r"No module named 'not_a_module_here'\n", table), table
-    assert "2 of 3 pipeline(s) failed" in text
+    assert "2 of 3 pipeline(s) failed; see their logs." in text
