@@ -79,6 +79,8 @@ def routes(ctx: ServiceContext) -> list[Route]:
         ("organizations/show_many.json", h["organizations_show_many"], ["GET"]),
         ("organizations/update_many.json", h["organizations_update_many"], ["PUT"]),
         ("organizations/{id:int}.json", h["organization"], ["GET", "PUT"]),
+        ("organizations/create_many.json", h["organizations_create_many"], ["POST"]),
+        ("job_statuses.json", h["job_statuses"], ["GET"]),
         ("job_statuses/{id}.json", h["job_status"], ["GET"]),
         ("users/show_many.json", h["users_show_many"], ["GET"]),
         ("users/{id:int}.json", h["user"], ["GET"]),

@@ -62,10 +62,14 @@ class SyncZendeskOrganizations(ZendeskOrganizations):
         self.stats = stats if stats is not None else CallStats()
         self.after_submit = after_submit  # a test seam: called between update_many and the first poll
         self.poll_interval = poll_interval
+        self._cached: tuple[RetryingSession, str] | None = None
 
     def _session(self) -> tuple[Any, str]:
-        session, api = super()._session()
-        return RetryingSession(session, self.policy, self.stats), api
+        """One authenticated session per target (the OAuth token renews itself inside it)."""
+        if self._cached is None:
+            session, api = super()._session()
+            self._cached = (RetryingSession(session, self.policy, self.stats), api)
+        return self._cached
 
     def session(self) -> tuple[RetryingSession, str]:
         """(retrying session, API base) for the sync's own reads (verify)."""
