@@ -1,15 +1,43 @@
-"""`support_ops`: the project's command line, for people who script (no Airflow needed)."""
+"""`support_ops`: the project's command line, for people who script (no Airflow needed).
+
+Run from a checkout without the project's environment (`eval "$(make -s env)"`), it uses the
+project's own Airflow home (`.airflow/`) rather than letting Airflow create `~/airflow`. Bad
+arguments and unreadable warehouses are answered in one line on stderr (exit status 2).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import os
 import sys
 
 from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import SQLAlchemyError
 
-from .config import settings
+from .config import PROJECT_ROOT, settings
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed as one line, exit status 2."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line naming the command and what is wrong."""
+
+    def error(self, message: str):  # noqa: D401 - argparse's signature
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def use_project_airflow_home(environ: dict[str, str] = os.environ) -> str | None:
+    """Without AIRFLOW_HOME, point Airflow at the checkout's `.airflow/` (where `make` keeps
+    it, git-ignored) so importing Airflow never creates `~/airflow`. Returns what was set."""
+    if environ.get("AIRFLOW_HOME") or not (PROJECT_ROOT / "pyproject.toml").exists():
+        return None
+    home = str(PROJECT_ROOT / ".airflow")
+    environ["AIRFLOW_HOME"] = home
+    return home
 
 
 def cmd_migrate(args) -> int:
@@ -55,9 +83,11 @@ def cmd_summary(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    p = argparse.ArgumentParser(prog="support_ops", description=__doc__)
-    sub = p.add_subparsers(dest="cmd", required=True)
+    use_project_airflow_home()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    p = OneLineParser(prog="support_ops", description=__doc__.split("\n\n")[0],
+                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True, parser_class=OneLineParser)
     m = sub.add_parser("migrate", help="apply the warehouse migrations")
     m.set_defaults(func=cmd_migrate)
     s = sub.add_parser("summary", help="warehouse tables and reports")
@@ -71,7 +101,15 @@ def main(argv: list[str] | None = None) -> int:
     add_integrity_cli(sub)
     add_outbound_cli(sub)
     args = p.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except CliError as exc:
+        print(f"support_ops {args.cmd}: error: {exc}", file=sys.stderr)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        print(f"support_ops {args.cmd}: error: cannot read the warehouse ({reason}); "
+              "run `support_ops migrate`, then the pipelines", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -23,9 +23,22 @@ def summary_lines(engine: Engine) -> list[str]:
     lines += [f"  {c:<34} {run['counts'].get(c, 0):>6}" for c in CHECK_NAMES]
     if not allowed:
         lines += [f"  blocked: {r}" for r in reasons]
-    lines.append(f"  summary:   {reports.get('summary')}")
-    lines.append(f"  Data Docs: {reports.get('data_docs')}")
+    lines.append(f"  summary:   {_link(reports.get('summary'))}")
+    lines.append(f"  GX validation results: {_link(reports.get('data_docs'))}")
     return lines
+
+
+def _link(path: str | None) -> str:
+    """The report's absolute address in the Airflow UI, and the file; the path alone if it is
+    not in the current reports folder (a run written elsewhere)."""
+    if not path:
+        return "not written"
+    from ..links import report_url
+
+    try:
+        return f"{report_url(path)} ({path})"
+    except ValueError:
+        return str(path)
 
 
 def cmd_integrity(args: argparse.Namespace) -> int:
@@ -47,7 +60,9 @@ def cmd_integrity(args: argparse.Namespace) -> int:
 
 def add_cli(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add `support_ops integrity [--json]`: the latest findings counts."""
-    p = subparsers.add_parser("integrity", help="latest CRM integrity findings per check")
+    p = subparsers.add_parser("integrity", help="latest CRM integrity findings per check",
+                              description="Counts per check of the latest CRM integrity run, the organization "
+                                          "sync status and the reports' addresses.")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_integrity)
     return p
