@@ -29,12 +29,22 @@ export PYTHONUNBUFFERED := 1
 
 install: $(STAMP)
 
+# pip's own output condensed to a few progress lines (a first install takes a few minutes).
+PIP_PROGRESS := awk '/^Collecting /{n++; if (n % 25 == 1) {printf "    resolving: %d packages so far\n", n; fflush()}} \
+  /^Requirement already satisfied/{ok++} /^Installing collected packages/{printf "    installing %d packages...\n", n; fflush()} \
+  /^Successfully installed/{done=NF-2} /^(ERROR|error|WARNING: )/{print; fflush()} \
+  END{printf "    %d installed, %d already there\n", done, ok}'
+
 $(STAMP): requirements.txt constraints.txt pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@test -x $(BIN)/python || { echo "==> install: creating the virtual environment $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "==> install: upgrading pip"
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "==> install: requirements.txt (pinned)"
+	@set -o pipefail; $(BIN)/python -m pip install --progress-bar off -r requirements.txt | $(PIP_PROGRESS)
+	@echo "==> install: the project (editable)"
+	@$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
+	@echo "==> install: done"
 
 airflow-init: install
 	@mkdir -p $(AIRFLOW_HOME) $(RUN)
