@@ -259,7 +259,8 @@ def _writer_of(p: dict[str, Any]) -> Writer:
 
     known = WRITERS.get(p["writer"])
     if known is None:
-        raise LookupError(f"plan {p['plan_id']}: writer {p['writer']!r} is not registered; pass writer=")
+        raise LookupError(f"plan {p['plan_id']}: writer {p['writer']!r} is not registered "
+                          "(outbound.writers.register_writer); pass writer=")
     return known
 
 

@@ -51,3 +51,9 @@ FAILURE_NOTICE = Writer("failure_notice", "slack", default_cap=1)
 SLACK_NOTICE = Writer("slack_notice", "slack", default_cap=1)  # a message whose sender names no writer
 
 WRITERS: dict[str, Writer] = {w.name: w for w in (KPI_ALERT, INTEGRITY_SUMMARY, FAILURE_NOTICE, SLACK_NOTICE)}
+
+
+def register_writer(writer: Writer) -> Writer:
+    """Make a capability's writer known by name (so `support_ops outbound apply PLAN` finds it)."""
+    WRITERS[writer.name] = writer
+    return writer
