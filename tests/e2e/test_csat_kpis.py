@@ -129,3 +129,20 @@ def test_report_renders_in_headless_chromium(dag_run, tmp_path):
     assert pixels.shape[1] == 1280
     inked = (pixels[..., :3].mean(axis=2) < 0.9).mean()
     assert inked > 0.05, f"screenshot looks blank ({inked:.1%} non-white)"
+
+
+def test_the_report_lists_last_weeks_bad_rated_ticket_with_a_working_link(dag_run):
+    """The bad rating planted in 2026-W46 is listed, linked to the sandbox's page of the ticket."""
+    import html
+    import re
+
+    page = (dag_run["reports"] / "kpis" / "latest" / "index.html").read_text()
+    assert "<h2>Weekly figures</h2>" in page and "<h2>Monthly figures</h2>" in page
+    section = page.split("Bad-rated tickets · Week 2026-W46")[1].split("</table>")[0]
+    hrefs = [html.unescape(h) for h in re.findall(r"href='([^']+/agent/tickets/\d+)'", section)]
+    assert len(hrefs) == 1 and hrefs[0].startswith(dag_run["sandbox"].config.base_url("zendesk"))
+    assert "My issue was not resolved" in section
+    opened = requests.get(hrefs[0], timeout=10)
+    assert opened.status_code == 200 and "Ticket #" in opened.text
+    headline = (dag_run["reports"] / "headlines" / "kpis.json").read_text()
+    assert "2026-W46" in headline and "below target" in headline
