@@ -73,8 +73,9 @@ def cmd_summary(args) -> int:
             print(f"{KINDS[kind]}: {paths[0]}")
     from .integrity import summary_lines as integrity_summary
     from .kpis.cli import summary_lines as kpi_summary
+    from .org_sync.cli import summary_lines as org_sync_summary
 
-    for section in (kpi_summary, integrity_summary):
+    for section in (kpi_summary, integrity_summary, org_sync_summary):
         lines = section(engine)
         if lines:
             print()
@@ -95,11 +96,13 @@ def main(argv: list[str] | None = None) -> int:
     s.set_defaults(func=cmd_summary)
     from .integrity import add_cli as add_integrity_cli
     from .kpis.cli import add_cli as add_kpis_cli
+    from .org_sync.cli import add_cli as add_org_sync_cli
     from .outbound.cli import add_cli as add_outbound_cli
 
     add_kpis_cli(sub)
     add_integrity_cli(sub)
     add_outbound_cli(sub)
+    add_org_sync_cli(sub)
     args = p.parse_args(argv)
     try:
         return args.func(args)

@@ -5,6 +5,8 @@ write nothing, and job errors, 429s, 5xx, expired job statuses and a crash betwe
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import requests
 from sqlalchemy import func, select
@@ -256,3 +258,45 @@ def test_job_errors_429s_5xx_expired_jobs_and_a_crash_leave_the_audit_true(sb, w
     refresh(warehouse)
     assert plan_run(warehouse)["counts"]["changed_organizations"] == 0
     assert calls(sb).get(UPDATE_MANY, 0) == final
+
+
+def test_report_page_slack_summary_and_cli(sb, warehouse, capsys):
+    from support_ops.cli import main
+    from support_ops.config import settings
+    from support_ops.org_sync.report import summary_text, write_report
+    from support_ops.reports import registry
+
+    refresh(warehouse)
+    planned = plan_run(warehouse, max_changes=1)
+    with pytest.raises(SyncCapped):
+        apply_run(warehouse, planned["run_id"])
+    # an organization name written by a customer is text, never markup
+    victim = {"id": runs.changes(warehouse, planned["run_id"])[0]["organization_id"]}
+    from sqlalchemy import update
+
+    from support_ops.warehouse.schema import zd_organizations
+    with warehouse.begin() as conn:
+        conn.execute(update(zd_organizations).where(zd_organizations.c.id == victim["id"])
+                     .values(name="<script>alert(1)</script> @here"))
+    out = write_report(warehouse, planned["run_id"])
+    text = open(out["path"], encoding="utf-8").read()
+    assert out["url"].endswith(f"/support-ops/reports/org_sync/{planned['run_id']}/index.html")
+    assert "capped" in text and "Nothing was written" in text and "max_changes" in text
+    assert "<script>alert" not in text and "&lt;script&gt;alert(1)&lt;/script&gt; @here" in text
+    for c in runs.changes(warehouse, planned["run_id"]):
+        assert f"/agent/organizations/{c['organization_id']}" in text
+        assert f"/lightning/r/Account/{c['account_id']}/view" in text
+    assert (settings().reports_dir / "org_sync" / "latest" / "index.html").exists()
+    cards = {k: h for k, _, h in registry.read_all(settings().reports_dir)}
+    assert cards["org_sync"] is not None and cards["org_sync"].status == "bad"
+    slack = summary_text(warehouse, planned["run_id"], out["url"])
+    assert slack.startswith(f"*Organization sync {planned['run_id']}*: capped") and out["url"] in slack
+
+    assert main(["org-sync", "plan", "--json", "--limit", "0"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["run"]["dry_run"] is True
+    assert len({c["organization_id"] for c in body["changes"]}) == planned["counts"]["changed_organizations"]
+    assert main(["org-sync", "show", planned["run_id"]]) == 0
+    shown = capsys.readouterr().out
+    assert f"Organization sync {planned['run_id']}: capped" in shown and "skipped duplicate_account" in shown
+    assert main(["org-sync", "runs"]) == 0 and planned["run_id"] in capsys.readouterr().out

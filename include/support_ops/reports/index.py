@@ -17,6 +17,7 @@ KINDS = {
     "kpis": "CSAT KPI report",
     "integrity": "CRM integrity summary",
     "data_docs": "Great Expectations validation results",
+    "org_sync": "Organization sync report",
 }
 
 

@@ -26,6 +26,7 @@ STATUSES = ("ok", "warn", "bad", "info")
 CAPABILITIES: dict[str, str] = {
     "kpis": "Customer satisfaction (CSAT)",
     "integrity": "CRM data integrity",
+    "org_sync": "Salesforce → Zendesk organization sync",
 }
 
 
