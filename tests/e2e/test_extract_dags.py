@@ -59,13 +59,14 @@ def _accounts_with_bad_ones(store, cfg):
     when = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     docs = []
     for i in range(10):
-        iso = (when + dt.timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+        # An hour apart: a retry would re-read only the last one (the look-back is 10 minutes).
+        iso = (when + dt.timedelta(hours=i)).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
         sfid = make_id("001", 40_000 + i)
         doc = {"Id": sfid, "Name": f"Account {i}", "Type": "Customer", "IsDeleted": False, "CreatedDate": iso,
                "LastModifiedDate": iso, "SystemModstamp": iso, "Owner": {"Name": "Pat Owner"}}
         if i in (2, 5, 7):
             doc["Number_of_Licenses_This_Account__c"] = "inf"
-        docs.append((sfid, doc, int((when + dt.timedelta(minutes=i)).timestamp()), None))
+        docs.append((sfid, doc, int((when + dt.timedelta(hours=i)).timestamp()), None))
     store.put_many(C.SF_ACCOUNT, docs)
 
 
