@@ -16,6 +16,7 @@ from typing import Any
 from .collections import (
     GL_FILES,
     GL_PROJECTS,
+    GL_USERS,
     PD_ESCALATION_POLICIES,
     PD_INCIDENTS,
     PD_SCHEDULES,
@@ -366,6 +367,16 @@ FEEDBACK_LABELS = [
     ("reason::other", "#8e44ad", "Some other reason"),
     ("reason::none", "#8e44ad", "A bad rating without a reason"),
     ("SSAT", "#34495e", "Support satisfaction feedback."),
+    # The labels the feedback issues use (docs/feedback-issues.md).
+    ("satisfaction::bad", "#d9534f", "A bad satisfaction rating."),
+    ("satisfaction::good", "#5cb85c", "A good satisfaction rating with a comment."),
+    ("ssat-route::product", "#428bca", "Routed to the Product team."),
+    ("ssat-route::support-managers", "#f0ad4e", "Routed to the Support Managers."),
+    *((f"ssat-reason::{key}", "#8e44ad", text) for key, text in (
+        ("product-needs", "GitLab doesn't meet my needs"),
+        ("not-timely", "The answer wasn't delivered in a timely manner"),
+        ("not-resolved", "My issue was not resolved"), ("not-helpful", "The answer wasn't helpful"),
+        ("other", "Some other reason"), ("none", "A bad rating without a reason"))),
 ]
 SUPPORT_OPS_LABELS = [
     ("Shared Organization Request", "#428bca", "Make a Zendesk organization shared."),
@@ -410,7 +421,22 @@ def seed_gitlab(store: Store) -> dict[str, int]:
         files.append((f"{pid}:main:README.md", file_doc(pid, "README.md", "main", readme, "0" * 40)))
     store.put_many(GL_PROJECTS, [(p["id"], p, 0, p["id"]) for p in projects])
     store.put_many(GL_FILES, [(k, d, 0, None) for k, d in files])
-    return {GL_PROJECTS: len(projects), GL_FILES: len(files)}
+    users = gitlab_users()
+    store.put_many(GL_USERS, [(u["id"], u, 0, u["id"]) for u in users])
+    return {GL_PROJECTS: len(projects), GL_FILES: len(files), GL_USERS: len(users)}
+
+
+def gitlab_users() -> list[dict[str, Any]]:
+    """The Support Managers (the SSAT reviewing rotation) as GitLab users, public e-mail set to
+    their PagerDuty address, so the feedback issues can be assigned to whoever is on call."""
+    _, pools = _users()
+    out = []
+    for i, u in enumerate(pools["managers"], start=1):
+        username = u["email"].split("@", 1)[0].replace(".", "-")
+        out.append({"id": 2000 + i, "username": username, "name": u["name"], "state": "active",
+                    "locked": False, "email": u["email"], "public_email": u["email"],
+                    "job_title": u["job_title"], "avatar_url": None, "web_url": f"{GL_WEB}/{username}"})
+    return out
 
 
 def file_doc(project_id: int, path: str, ref: str, content: bytes,

@@ -169,3 +169,61 @@ def test_slack_webhook_via_hook(monkeypatch, ops_sandbox):
     assert [m["text"] for m in feed] == ["ticket updated"]
     httpx.delete(f"{base}/_sandbox/messages")
     assert httpx.get(f"{base}/_sandbox/messages").json() == []
+
+
+# -- quick actions, scoped labels, user search (what the feedback issues rely on) ------------
+def test_quick_actions_in_a_description_run_and_are_removed(gl):
+    project = gl.projects.get(FEEDBACK)
+    manager = gl.users.list(search="ines")[0]  # a seeded manager
+    made = project.issues.create({
+        "title": "t", "labels": "satisfaction::bad",
+        "description": f"hello\n/label ~\"ssat-route::product\" ~x\n  /assign @{manager.username}\n"
+                       "> /confidential\n```\n/close\n```\n/title Renamed\n/close\n/notacommand"})
+    issue = project.issues.get(made.iid)
+    assert issue.state == "closed" and issue.title == "Renamed" and issue.confidential is True
+    assert issue.labels == ["satisfaction::bad", "ssat-route::product", "x"]
+    assert [a["username"] for a in issue.assignees] == [manager.username]
+    assert issue.description == "hello\n```\n/close\n```\n/notacommand"  # commands gone, code kept
+
+    note = issue.notes.create({"body": "thanks\n/reopen\n/unlabel ~x\n/label ~satisfaction::good"})
+    issue = project.issues.get(made.iid)
+    assert note.body == "thanks" and issue.state == "opened"
+    assert issue.labels == ["satisfaction::good", "ssat-route::product"]  # scoped: bad replaced by good
+    issue.description = "edited\n/close"
+    issue.save()
+    assert project.issues.get(made.iid).state == "closed"
+
+
+def test_escaped_commands_do_not_run(gl):
+    from support_ops.outbound.gitlab import escape_markdown
+
+    project = gl.projects.get(FEEDBACK)
+    hostile = "/close\n  /assign @ines-quartermain\n> /label ~pwned\r\n/title x\r/confidential"
+    made = project.issues.create({"title": "safe", "description": escape_markdown(hostile.replace("\r\n", "\n")
+                                                                                  .replace("\r", "\n"))})
+    issue = project.issues.get(made.iid)
+    assert issue.state == "opened" and issue.title == "safe" and not issue.assignees
+    assert issue.labels == [] and issue.confidential is False
+    assert "\\/close" in issue.description
+
+
+def test_user_search_by_public_email_only_for_a_non_admin(gl, ops_sandbox):
+    from sandbox.seed_ops import gitlab_users
+
+    seeded = gitlab_users()[0]
+    found = gl.users.list(search=seeded["email"].upper())
+    assert [u.id for u in found] == [seeded["id"]]
+    assert "email" not in found[0].attributes  # a non-admin never sees private e-mail
+    assert gl.users.get(seeded["id"]).public_email == seeded["email"]
+    private = {"id": 3999, "username": "private-pat", "name": "Pat Private", "state": "active",
+               "email": "pat@example.com", "public_email": ""}
+    ops_sandbox.store.put("gl_users", 3999, private, 0, 3999)
+    assert gl.users.list(search="pat@example.com") == []  # private e-mail: not found
+    assert [u.id for u in gl.users.list(search="private-pat")] == [3999]
+    assert gl.users.list(search="example.com") == []  # e-mail matches exactly, not in part
+
+
+def test_user_lists_page_with_link_headers(gl):
+    listed = gl.users.list(per_page=2, iterator=True)
+    ids = [u.id for u in listed]
+    assert len(ids) == len(set(ids)) >= 9 and listed.total_pages >= 5

@@ -1,4 +1,17 @@
-"""Sandbox imitation of the GitLab REST API v4: projects, issues, notes, commits and files.
+"""Sandbox imitation of the GitLab REST API v4: projects, issues, notes, commits, files, users.
+
+Quick actions (GitLab docs, user/project/quick_actions.md): a line of an issue description
+(on create and on edit) or of a note that starts with a known `/command` is executed and removed
+from the text, as GitLab does; fenced code blocks are left alone. The imitation is stricter than
+GitLab on purpose: it also executes a command indented or inside a `>` quote, so escaping of
+customer text is tested against something that would run it. Scoped labels (`scope::value`)
+are exclusive, as on GitLab Premium: adding one removes the other of the same scope.
+
+User search (`GET /users?search=`): the sandbox's token is an ordinary (non-admin) bot, so, as
+on GitLab, a search matches username and name, and an e-mail address only as a user's public
+e-mail (exactly); lists show the basic user fields, `/users/:id` adds `public_email`. With
+`admin: true` in the GitLab credentials the token is an administrator: search also matches
+the primary `email`, and users show it.
 
 Project ids may be numeric or URL-encoded paths (`gitlab-com%2Fsupport%2Ffeedback`), and file
 paths are URL-encoded too, so requests are dispatched on the raw (still encoded) path. Issue
@@ -12,6 +25,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -63,6 +77,46 @@ def _labels(value: Any) -> list[str]:
 
 def _truthy(value: Any) -> bool:
     return str(value).lower() in ("1", "true", "yes", "on")
+
+
+_FENCE = re.compile(r"^[ \t]*(```|~~~)")
+_COMMAND = re.compile(r"^[ \t>]*/([a-z_]+)(?:[ \t]+(.*?))?[ \t]*$")
+QUICK_ACTIONS = frozenset({"close", "reopen", "title", "label", "labels", "unlabel", "remove_label",
+                           "relabel", "assign", "unassign", "confidential", "lock", "unlock", "due",
+                           "remove_due_date", "shrug", "tableflip"})
+_LABEL_ARG = re.compile(r'~"([^"]+)"|~([^\s~"]+)')
+
+
+def extract_quick_actions(text: str | None) -> tuple[str | None, list[tuple[str, str]]]:
+    """(the text without its executed command lines, the commands as (name, argument))."""
+    if not text:
+        return text, []
+    kept: list[str] = []
+    found: list[tuple[str, str]] = []
+    fenced = False
+    for line in str(text).replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if _FENCE.match(line):
+            fenced = not fenced
+        m = None if fenced else _COMMAND.match(line)
+        if m and m.group(1) in QUICK_ACTIONS:
+            found.append((m.group(1), m.group(2) or ""))
+            continue
+        kept.append(line)
+    return "\n".join(kept).strip("\n"), found
+
+
+def _label_args(arg: str) -> list[str]:
+    names = [a or b for a, b in _LABEL_ARG.findall(arg)]
+    return names or [x for x in arg.split() if x]
+
+
+def scoped_exclusive(labels: list[str]) -> list[str]:
+    """Keep one label per scope (`a::b` and `a::c` cannot both be set): the last one wins."""
+    last: dict[str, str] = {}
+    for name in labels:
+        if "::" in name:
+            last[name.rsplit("::", 1)[0]] = name
+    return [n for n in labels if "::" not in n or last[n.rsplit("::", 1)[0]] == n]
 
 
 @dataclass
@@ -234,21 +288,99 @@ class GitLab:
         return _json(chunk, headers=headers)
 
     # -- users (loaded from a data folder's gitlab/users.json) ---------------------------
+    def is_admin(self) -> bool:
+        return bool(self.ctx.credentials.get("admin"))
+
+    def basic_user(self, doc: dict, *, detail: bool = False) -> dict:
+        """A user as GitLab lists it (UserBasic); `detail` adds what GET /users/:id shows."""
+        out = {k: doc.get(k) for k in ("id", "username", "name", "state", "locked", "avatar_url", "web_url")}
+        out["state"] = out["state"] or "active"
+        out["locked"] = bool(out["locked"])
+        out["web_url"] = out["web_url"] or f"https://gitlab.com/{doc.get('username')}"
+        if detail:
+            out["public_email"] = doc.get("public_email") or ""
+            out["bio"], out["job_title"] = doc.get("bio") or "", doc.get("job_title") or ""
+        if self.is_admin():
+            out["email"] = doc.get("email")
+        return out
+
+    def user_by(self, *, uid: int | None = None, username: str | None = None) -> dict | None:
+        for u in self.store.all(GL_USERS):
+            if (uid is not None and u.get("id") == uid) or (
+                    username is not None and str(u.get("username", "")).lower() == username.lower()):
+                return u
+        return None
+
+    def assignee(self, uid: int) -> dict:
+        doc = self.user_by(uid=uid)
+        if doc:
+            return self.basic_user(doc)
+        return {"id": uid, "username": f"user{uid}", "name": f"User {uid}", "state": "active"}
+
     def users(self, request: Request, rest: list[str]) -> Response:
         """GET /users (`username`, `search`, `active` filters) and GET /users/:id."""
         if request.method != "GET":
             return _msg(405, "405 Method Not Allowed")
         if rest:
             doc = self.store.get(GL_USERS, rest[0]) if len(rest) == 1 and rest[0].isdigit() else None
-            return _json(doc) if doc else _msg(404, "404 User Not Found")
+            return _json(self.basic_user(doc, detail=True)) if doc else _msg(404, "404 User Not Found")
         q = request.query_params
-        name, search = (q.get("username") or "").lower(), (q.get("search") or "").lower()
-        items = [u for u in self.store.all(GL_USERS)
-                 if (not name or str(u.get("username", "")).lower() == name)
-                 and (not search or any(search in str(u.get(f) or "").lower()
-                                        for f in ("username", "name", "email")))
+        name, search = (q.get("username") or "").lower(), (q.get("search") or "").strip().lower()
+        admin = self.is_admin()
+
+        def found(u: dict) -> bool:
+            if not search:
+                return True
+            if any(search in str(u.get(f) or "").lower() for f in ("username", "name")):
+                return True
+            emails = [u.get("public_email")] + ([u.get("email")] if admin else [])
+            return any(search == str(e or "").strip().lower() for e in emails)
+
+        items = [self.basic_user(u) for u in self.store.all(GL_USERS)
+                 if (not name or str(u.get("username", "")).lower() == name) and found(u)
                  and (not _truthy(q.get("active")) or u.get("state") == "active")]
         return self._paged(request, items)
+
+    # -- quick actions --------------------------------------------------------------------
+    def run_quick_actions(self, project: dict, doc: dict, commands: list[tuple[str, str]]) -> None:
+        """Apply the commands of a description or note to the issue, as GitLab does."""
+        for cmd, arg in commands:
+            arg = arg.strip()
+            if cmd == "close" and doc["state"] != "closed":
+                doc.update(state="closed", closed_at=self.now(), closed_by=BOT)
+            elif cmd == "reopen" and doc["state"] != "opened":
+                doc.update(state="opened", closed_at=None, closed_by=None)
+            elif cmd == "title" and arg:
+                doc["title"] = arg
+            elif cmd in ("label", "labels"):
+                doc["labels"] = doc.get("labels", []) + [x for x in _label_args(arg) if x not in doc.get("labels", [])]
+            elif cmd in ("unlabel", "remove_label"):
+                gone = set(_label_args(arg)) if arg else set(doc.get("labels", []))
+                doc["labels"] = [x for x in doc.get("labels", []) if x not in gone]
+            elif cmd == "relabel":
+                doc["labels"] = _label_args(arg)
+            elif cmd == "assign":
+                names = [a.lstrip("@") for a in arg.split() if a]
+                users = [BOT if n == "me" else self.user_by(username=n) for n in names]
+                refs = [self.basic_user(u) if u is not BOT else BOT for u in users if u]
+                have = {a["id"] for a in doc.get("assignees", [])}
+                doc["assignees"] = doc.get("assignees", []) + [r for r in refs if r["id"] not in have]
+            elif cmd == "unassign":
+                names = {a.lstrip("@").lower() for a in arg.split() if a}
+                doc["assignees"] = [a for a in doc.get("assignees", [])
+                                    if names and str(a.get("username", "")).lower() not in names]
+            elif cmd == "confidential":
+                doc["confidential"] = True
+            elif cmd in ("lock", "unlock"):
+                doc["discussion_locked"] = cmd == "lock"
+            elif cmd == "due" and arg:
+                doc["due_date"] = arg
+            elif cmd == "remove_due_date":
+                doc["due_date"] = None
+        doc["labels"] = sorted(scoped_exclusive(doc.get("labels", [])), key=str.lower)
+        doc["assignee"] = doc["assignees"][0] if doc.get("assignees") else None
+        self._remember_labels(project, doc["labels"])
+        doc.setdefault("_quick_actions", []).extend(f"/{c} {a}".strip() for c, a in commands)
 
     # -- projects ---------------------------------------------------------------------
     @staticmethod
@@ -290,12 +422,16 @@ class GitLab:
         if len(rest) == 1:
             if m == "PUT":
                 return await self.update_issue(request, project, doc)
-            return _json(doc)
+            return _json(self.public_issue(doc))
         if rest[1:] == ["notes"]:
             if m == "POST":
                 return await self.create_note(request, project, doc)
             return self.list_notes(request, project, doc)
         return _msg(404, "404 Not Found")
+
+    @staticmethod
+    def public_issue(doc: dict) -> dict:
+        return {k: v for k, v in doc.items() if not k.startswith("_")}
 
     def _save_issue(self, doc: dict) -> None:
         self.store.put(GL_ISSUES, f"{doc['project_id']}:{doc['iid']}", doc,
@@ -310,18 +446,16 @@ class GitLab:
         idx = self.index(project["id"])
         iid = max(idx.issues, default=0) + 1
         now = self.now()
-        labels = sorted(_labels(data.get("labels")), key=str.lower)
-        assignees = [{"id": int(a), "username": f"user{a}", "name": f"User {a}",
-                      "state": "active"} for a in _labels(data.get("assignee_ids"))
-                     if str(a).isdigit()]
+        labels = sorted(scoped_exclusive(_labels(data.get("labels"))), key=str.lower)
+        assignees = [self.assignee(int(a)) for a in _labels(data.get("assignee_ids")) if str(a).isdigit()]
         if data.get("assignee_id") and str(data["assignee_id"]).isdigit() and not assignees:
-            a = int(data["assignee_id"])
-            assignees = [{"id": a, "username": f"user{a}", "name": f"User {a}", "state": "active"}]
+            assignees = [self.assignee(int(data["assignee_id"]))]
+        description, commands = extract_quick_actions(data.get("description"))
         web = f"{self.web_base(request)}/{project['path_with_namespace']}/-/issues/{iid}"
         doc = {
             "id": self.store.next_id(GL_ISSUES, FIRST_ISSUE_ID), "iid": iid,
             "project_id": project["id"], "title": title,
-            "description": data.get("description"), "state": "opened",
+            "description": description, "state": "opened",
             "created_at": now, "updated_at": now, "closed_at": None, "closed_by": None,
             "labels": labels, "milestone": None, "assignees": assignees,
             "assignee": assignees[0] if assignees else None, "author": BOT, "type": "ISSUE",
@@ -334,8 +468,10 @@ class GitLab:
             "time_stats": {"time_estimate": 0, "total_time_spent": 0},
         }
         self._remember_labels(project, labels)
+        if commands:
+            self.run_quick_actions(project, doc, commands)
         self._save_issue(doc)
-        return _json(doc, 201)
+        return _json(self.public_issue(doc), 201)
 
     def list_issues(self, request: Request, project: dict) -> Response:
         q = request.query_params
@@ -376,7 +512,7 @@ class GitLab:
         chunk, headers = res
         keys = [f"{project['id']}:{it.iid}" for it in chunk]
         docs = {d["iid"]: d for d in self.store.get_many(GL_ISSUES, keys)}
-        return _json([docs[it.iid] for it in chunk if it.iid in docs], headers=headers)
+        return _json([self.public_issue(docs[it.iid]) for it in chunk if it.iid in docs], headers=headers)
 
     @staticmethod
     def _assignee_matches(wanted: str, ids: tuple[int, ...]) -> bool:
@@ -407,6 +543,9 @@ class GitLab:
 
     async def update_issue(self, request: Request, project: dict, doc: dict) -> Response:
         data = await self.body(request)
+        commands: list[tuple[str, str]] = []
+        if "description" in data:
+            data["description"], commands = extract_quick_actions(data["description"])
         for fld in ("title", "description", "due_date"):
             if fld in data:
                 doc[fld] = data[fld]
@@ -419,12 +558,11 @@ class GitLab:
             labels = _labels(data["labels"])
         labels += [lab for lab in _labels(data.get("add_labels")) if lab not in labels]
         remove = set(_labels(data.get("remove_labels")))
-        doc["labels"] = sorted((lab for lab in labels if lab not in remove), key=str.lower)
+        doc["labels"] = sorted(scoped_exclusive([lab for lab in labels if lab not in remove]), key=str.lower)
         self._remember_labels(project, doc["labels"])
         if "assignee_ids" in data:
             ids = [int(a) for a in _labels(data["assignee_ids"]) if str(a).isdigit()]
-            doc["assignees"] = [{"id": a, "username": f"user{a}", "name": f"User {a}",
-                                 "state": "active"} for a in ids]
+            doc["assignees"] = [self.assignee(a) for a in ids]
             doc["assignee"] = doc["assignees"][0] if doc["assignees"] else None
         event = data.get("state_event")
         now = self.now()
@@ -434,9 +572,11 @@ class GitLab:
             doc.update(state="opened", closed_at=None, closed_by=None)
         elif event not in (None, "close", "reopen"):
             return _bad("state_event does not have a valid value")
+        if commands:
+            self.run_quick_actions(project, doc, commands)
         doc["updated_at"] = now
         self._save_issue(doc)
-        return _json(doc)
+        return _json(self.public_issue(doc))
 
     # -- notes ------------------------------------------------------------------------
     async def create_note(self, request: Request, project: dict, issue: dict) -> Response:
@@ -444,6 +584,13 @@ class GitLab:
         text = str(data.get("body") or "").strip()
         if not text:
             return _bad("body is missing")
+        text, commands = extract_quick_actions(text)
+        if commands:
+            self.run_quick_actions(project, issue, commands)
+            issue["updated_at"] = self.now()
+            self._save_issue(issue)
+            if not (text or "").strip():  # only commands: GitLab runs them and keeps no note
+                return _json({"commands_changes": {}, "summary": [f"/{c}" for c, _ in commands]}, 202)
         now = self.now()
         nid = self.store.next_id(GL_NOTES, FIRST_NOTE_ID)
         note = {
