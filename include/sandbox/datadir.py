@@ -45,8 +45,6 @@ BATCH = 5000
 MAX_PROBLEMS = 20
 OVERRIDES = ("_key", "_seq", "_ts")
 _COLLECTION_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-_BIG_INT = re.compile(r"\d{19,}")  # 2^63 has 19 digits: no such run, no overflow anywhere
-_NONFINITE = re.compile(r"NaN|Infinity|[eE]\+?\d{3,}")
 
 
 class DataFolderError(ValueError):
@@ -110,21 +108,41 @@ def _files(folder: Path, report: Report) -> list[tuple[str, str]]:
     return pairs
 
 
-def _read(path: Path, file: str, report: Report) -> tuple[list | None, str]:
-    """The file's JSON value and its text; None (and a problem) when it is not JSON."""
+def _read(path: Path, file: str, report: Report) -> tuple[list | None, bool]:
+    """The file's JSON value, and whether it holds a number the real APIs never send (an
+    integer of 19+ digits, NaN, Infinity, 1e400); None (and a problem) when it is not JSON."""
+    odd: list[str] = []
+
+    def parse_int(text: str) -> int:
+        if len(text) > 18:
+            odd.append(text)
+        return int(text)
+
+    def parse_float(text: str) -> float:
+        value = float(text)
+        if not math.isfinite(value):
+            odd.append(text)
+        return value
+
+    def parse_constant(text: str) -> float:
+        odd.append(text)
+        return float(text)
+
     try:
         raw = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         report.refuse(file, None, None, f"not UTF-8 text: {exc}")
-        return None, ""
+        return None, False
     try:
-        return json.loads(raw), raw
+        value = json.loads(raw, parse_int=parse_int, parse_float=parse_float,
+                           parse_constant=parse_constant)
+        return value, bool(odd)
     except json.JSONDecodeError as exc:
         report.refuse(file, None, None,
                       f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
     except RecursionError:
         report.refuse(file, None, None, "JSON nested too deeply")
-    return None, ""
+    return None, False
 
 
 def _bad_number(value: Any, path: str = "") -> tuple[str, str] | None:
@@ -229,14 +247,13 @@ def _overrides(doc: dict, file: str, index: int, report: Report) -> dict[str, An
     return out
 
 
-def _rows(coll: str, file: str, records: Any, raw: str, report: Report,
+def _rows(coll: str, file: str, records: Any, scan: bool, report: Report,
           keys: dict[str, set[str]]) -> list[tuple[Any, dict, int, int]]:
     """Check one file's records and turn them into store rows (key, doc, ts, seq)."""
     if not isinstance(records, list):
         report.refuse(file, None, None, f"expected a JSON array, got {type(records).__name__}")
         return []
     rule = rule_for(coll)
-    scan = bool(_BIG_INT.search(raw) or _NONFINITE.search(raw))
     seen = keys.setdefault(coll, set())
     rows = []
     for index, doc in enumerate(records):
@@ -309,8 +326,8 @@ def load(target: Store | str | Path, folder: str | Path, lenient: bool = False,
         counts: dict[str, int] = {}
         for file, coll in _files(folder, report):
             fpath = folder / file
-            records, raw = _read(fpath, file, report) if fpath.exists() else ([], "[]")
-            rows = _rows(coll, file, records, raw, report, keys) if records is not None else []
+            records, odd = _read(fpath, file, report) if fpath.exists() else ([], False)
+            rows = _rows(coll, file, records, odd, report, keys) if records is not None else []
             if not report.n_problems:
                 for i in range(0, len(rows), BATCH):
                     store.put_many(coll, rows[i : i + BATCH])

@@ -166,7 +166,14 @@ class Field:
     ref: str | None = None  # collection whose keys the value must be among
 
 
+_ABSENT = object()
+
+
 def get(doc: dict, path: str) -> tuple[bool, Any]:
+    """(present, value) of a field; dotted paths reach into objects."""
+    if "." not in path:
+        value = doc.get(path, _ABSENT)
+        return (False, None) if value is _ABSENT else (True, value)
     cur: Any = doc
     for part in path.split("."):
         if not isinstance(cur, dict) or part not in cur:
