@@ -45,7 +45,7 @@ def snapshot(engine) -> dict[str, list[tuple]]:
 
 
 def small_pages(stream, n: int):
-    key = "per_page" if "per_page" in stream.params else "page[size]"
+    key = "per_page" if "per_page" in stream.params or stream.style == "time" else "page[size]"
     return dataclasses.replace(stream, params={**stream.params, key: n})
 
 

@@ -270,3 +270,43 @@ def test_next_page_links_follow_the_host_the_client_used(sandbox_factory, monkey
     for part in ("per_page=10", "include=metric_sets", "exclude_deleted=true", "custom=kept"):
         assert part in nxt.query
     assert "start_time" not in nxt.query
+
+
+def test_metric_events_of_one_crowded_second_are_paged_by_cursor(sandbox_factory, warehouse,
+                                                                 monkeypatch, caplog):
+    """The ticket metric event export also pages by cursor (`page[size]`): a second holding
+    1,500 events is read that way and the time-based export resumes after it."""
+    from sandbox.collections import ZD_TICKET_METRIC_EVENTS
+
+    t0 = int(time.time()) - 3 * DAY
+    times = [t0] * 1500 + [t0 + 60 * (i + 1) for i in range(20)]
+
+    def events(store, cfg):
+        store.put_many(ZD_TICKET_METRIC_EVENTS, [
+            (i + 1, {"id": i + 1, "ticket_id": 1 + i % 40, "metric": "reply_time", "instance_id": 1,
+                     "type": "activate", "time": iso(ts)}, ts, i + 1) for i, ts in enumerate(times)])
+
+    sb = sandbox_factory(populate=events)
+    _, session, base = _session(sb, monkeypatch)
+    paged = session.get(base + "/incremental/ticket_metric_events.json",
+                        params={"start_time": t0, "page[size]": 100}, timeout=10).json()
+    assert len(paged["ticket_metric_events"]) == 100 and paged["meta"]["has_more"] is True
+    assert f"start_time={t0}" in paged["links"]["next"]
+    caplog.set_level(logging.INFO, logger="support_ops.extract.zendesk_streams")
+    res = extract_stream(warehouse, STREAMS["ticket_metric_events"], session, base, start_time=0)
+    assert set(_rows(warehouse, schema.zd_ticket_metric_events)) == set(range(1, 1521))
+    assert "stuck at start_time" in caplog.text and res.total_loaded >= 1520
+
+
+def test_ticket_forms_beyond_one_page_are_all_read(sandbox_factory, warehouse, monkeypatch):
+    from sandbox.collections import ZD_TICKET_FORMS
+
+    def forms(store, cfg):  # Zendesk allows up to 300 forms per account
+        store.put_many(ZD_TICKET_FORMS, [(i, {"id": i, "name": f"Form {i}", "active": True}, 0, i)
+                                         for i in range(1, 251)])
+
+    sb = sandbox_factory(populate=forms)
+    _, session, base = _session(sb, monkeypatch)
+    extract_stream(warehouse, STREAMS["ticket_forms"], session, base, start_time=0)
+    assert set(_rows(warehouse, schema.zd_ticket_forms)) == set(range(1, 251))
+    assert load_state(warehouse, "zendesk.ticket_forms")[0] == {"full": True}

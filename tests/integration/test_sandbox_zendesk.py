@@ -228,8 +228,21 @@ def test_exclusions_and_time_based_exports(zd):
     assert kept["tickets"] and all(t["status"] != "deleted" for t in kept["tickets"])
     assert len(kept["tickets"]) < len(body["tickets"])
     assert "exclude_deleted=true" in kept["after_url"]
-    too_recent = requests.get(url, params={"start_time": int(time.time())}, headers=h, timeout=10)
-    assert too_recent.status_code == 400 and too_recent.json()["error"] == "InvalidValue"
+    # A start within the last minute: an empty page that resumes where it began (clients such
+    # as tap-zendesk probe with start_time=<now> and need a 200).
+    now = int(time.time())
+    too_recent = requests.get(url, params={"start_time": now}, headers=h, timeout=10)
+    assert too_recent.status_code == 200
+    assert too_recent.json()["tickets"] == [] and too_recent.json()["end_of_stream"] is True
+    recent_timed = requests.get(f"{_base(zd)}/api/v2/incremental/ticket_metric_events.json",
+                                params={"start_time": now}, headers=h, timeout=10).json()
+    assert recent_timed["ticket_metric_events"] == [] and recent_timed["end_time"] == now
+    # start_time is read as the integer its text begins with (an ISO date gives its year).
+    iso_start = requests.get(f"{_base(zd)}/api/v2/incremental/organizations.json",
+                             params={"start_time": "2026-12-02T06:26:25Z"}, headers=h, timeout=10)
+    assert iso_start.status_code == 200 and iso_start.json()["count"] == N_ORGS
+    missing = requests.get(url, headers=h, timeout=10)
+    assert missing.status_code == 400 and missing.json()["error"] == "InvalidValue"
 
     # Time-based variant: pages run to the end of a second; next_page carries end_time.
     timed = requests.get(f"{_base(zd)}/api/v2/incremental/tickets.json",

@@ -36,11 +36,12 @@ def is_incremental(path: str) -> bool:
     return path.startswith(INCREMENTAL_PREFIX)
 
 
-def _export(ctx: ServiceContext, kind: str, collection: str, key: str, path: str):
-    fn = cursor_export if kind == "cursor" else time_export
-
+def _export(ctx: ServiceContext, kind: str, collection: str, key: str, path: str,
+            cursor_pages: bool = False):
     async def handler(request: Request) -> Response:
-        return fn(ctx, request, collection, key, path)
+        if kind == "cursor":
+            return cursor_export(ctx, request, collection, key, path)
+        return time_export(ctx, request, collection, key, path, cursor_pages=cursor_pages)
 
     handler.__name__ = f"export_{key}_{kind}"
     return handler
@@ -63,7 +64,7 @@ def routes(ctx: ServiceContext) -> list[Route]:
          _export(ctx, "time", ZD_USERS, "users", "incremental/users.json"), ["GET"]),
         ("incremental/ticket_metric_events.json",
          _export(ctx, "time", ZD_TICKET_METRIC_EVENTS, "ticket_metric_events",
-                 "incremental/ticket_metric_events.json"), ["GET"]),
+                 "incremental/ticket_metric_events.json", cursor_pages=True), ["GET"]),
         # satisfaction, metrics, reference lists
         ("satisfaction_ratings.json", h["satisfaction_ratings"], ["GET"]),
         ("satisfaction_ratings/{id:int}.json", h["satisfaction_rating"], ["GET"]),

@@ -42,6 +42,24 @@ class Page:
 
 
 @dataclass(frozen=True)
+class Fallback:
+    """Another listing of a time-based stream's records, paged by cursor, for a stuck second."""
+
+    path: str
+    records_key: str
+    time_field: str  # the record's field the export's seconds come from
+    from_start: bool = False  # takes `start_time` and lists in time order: stop past the second
+
+    def request(self, stuck: int, after: str | None) -> tuple[str, dict]:
+        q: dict[str, Any] = {"page[size]": FALLBACK_PAGE_SIZE}
+        if self.from_start:
+            q["start_time"] = stuck
+        if after:
+            q["page[after]"] = after
+        return self.path, q
+
+
+@dataclass(frozen=True)
 class ZendeskStream:
     name: str
     path: str
@@ -50,16 +68,13 @@ class ZendeskStream:
     table: Table
     to_row: Callable[[Any], dict]
     params: dict[str, Any] = field(default_factory=dict)
-    fallback: tuple[str, str] | None = None  # (path, records key) of a cursor-paginated list
+    fallback: Fallback | None = None  # a cursor-paged listing for a stuck time-based export
     watches: tuple[Watch, ...] = ()  # fields the canary expects on every (applicable) row
 
     def first_request(self, state: dict | None, start_time: int) -> tuple[str, dict]:
         p = dict(self.params)
         if self.style == "time" and state and state.get("stuck") is not None and self.fallback:
-            q: dict[str, Any] = {"page[size]": FALLBACK_PAGE_SIZE}
-            if state.get("after"):
-                q["page[after]"] = state["after"]
-            return self.fallback[0], q
+            return self.fallback.request(int(state["stuck"]), state.get("after"))
         if self.style == "cursor":
             if state and state.get("cursor"):
                 p["cursor"] = state["cursor"]
@@ -71,6 +86,8 @@ class ZendeskStream:
             p["start_time"] = int(state["start_time"]) if state else start_time
             if state and state.get("after"):
                 p["page[after]"] = state["after"]
+        elif self.style == "full" and state and state.get("page"):
+            p["page"] = int(state["page"])
         return self.path, p
 
     def parse(self, body: dict, state: dict | None, request: tuple[str, dict],
@@ -94,8 +111,10 @@ class ZendeskStream:
             return Page(items, side, next_state, nxt)
         if self.style == "time":
             end_time = body.get("end_time")
+            if isinstance(end_time, bool) or not isinstance(end_time, int):
+                raise ValueError(f"time-based export page without an integer end_time: {end_time!r}")
             start = int(params["start_time"])
-            next_start = int(end_time) if end_time is not None else start
+            next_start = end_time
             done = bool(body.get("end_of_stream")) or (next_start <= start and not items)
             if not done and next_start <= start:
                 return self._stuck(items, side, start)
@@ -117,7 +136,10 @@ class ZendeskStream:
                          seen, ceiling)
                 seen = ceiling
             return Page(items, side, {"start_time": seen}, None)
-        # full
+        # full: one list, read whole each run (offset pages if the list has them)
+        if body.get("next_page"):
+            page = int(params.get("page", 1)) + 1
+            return Page(items, side, {"page": page}, (self.path, {**self.params, "page": page}))
         return Page(items, side, {"full": True}, None)
 
     def _stuck(self, items: list[Any], side: dict, start: int) -> Page:
@@ -128,27 +150,30 @@ class ZendeskStream:
                 "share that second, so end_time does not advance, and this stream has no other "
                 "listing to page through them")
         log.warning("%s: time-based export stuck at start_time=%d (%d+ items share that second, "
-                    "end_time does not advance); paging that second through %s instead",
-                    self.name, start, len(items), self.fallback[0])
-        # This page's items are loaded now; the list pass loads the rest of that second.
+                    "end_time does not advance); paging that second through %s by cursor instead",
+                    self.name, start, len(items), self.fallback.path)
+        # This page's items are loaded now; the cursor pass loads the rest of that second.
         return Page(items, side, {"start_time": start, "stuck": start, "after": None},
-                    (self.fallback[0], {"page[size]": FALLBACK_PAGE_SIZE}))
+                    self.fallback.request(start, None))
 
     def _parse_fallback(self, body: dict, state: dict) -> Page:
-        """A page of the cursor-paginated list while a stuck second is paged through: keep the
-        items of that second; at the list's end resume the export one second later."""
-        assert self.fallback is not None
-        items = body.get(self.fallback[1])
+        """A page of the cursor-paged listing while a stuck second is paged through: keep the
+        items of that second; when they are all read resume the export one second later."""
+        fb = self.fallback
+        assert fb is not None
+        items = body.get(fb.records_key)
         if not isinstance(items, list):
-            raise ValueError(f"response has no {self.fallback[1]!r} list")
+            raise ValueError(f"response has no {fb.records_key!r} list")
         stuck = int(state["stuck"])
-        kept = [i for i in items if not isinstance(i, dict) or _epoch(i.get("updated_at")) == stuck]
+        times = [_epoch(i.get(fb.time_field)) if isinstance(i, dict) else None for i in items]
+        kept = [i for i, t in zip(items, times, strict=True) if t is None or t == stuck]
         meta = body.get("meta") or {}
-        if meta.get("has_more") and meta.get("after_cursor"):
+        past = fb.from_start and any(t is not None and t > stuck for t in times)
+        if not past and meta.get("has_more") and meta.get("after_cursor"):
             after = meta["after_cursor"]
             return Page(kept, {}, {"start_time": stuck, "stuck": stuck, "after": after},
-                        (self.fallback[0], {"page[size]": FALLBACK_PAGE_SIZE, "page[after]": after}))
-        log.info("%s: second %d paged through the list; resuming the time-based export at %d",
+                        fb.request(stuck, after))
+        log.info("%s: second %d paged through by cursor; resuming the time-based export at %d",
                  self.name, stuck, stuck + 1)
         return Page(kept, {}, {"start_time": stuck + 1},
                     (self.path, {**self.params, "start_time": stuck + 1}))
@@ -179,12 +204,16 @@ USERS = ZendeskStream(
 ORGANIZATIONS = ZendeskStream(
     "zendesk.organizations", "/incremental/organizations.json", "organizations", "time",
     schema.zd_organizations, rec.organization_row, {"per_page": 1000},
-    fallback=("/organizations.json", "organizations"),
+    # Zendesk has no cursor variant of the organization export: the cursor-paginated list.
+    fallback=Fallback("/organizations.json", "organizations", "updated_at"),
     watches=(Watch("created_at"), Watch("updated_at")),
 )
 METRIC_EVENTS = ZendeskStream(
     "zendesk.ticket_metric_events", "/incremental/ticket_metric_events.json", "ticket_metric_events",
-    "time", schema.zd_ticket_metric_events, rec.metric_event_row, {}
+    "time", schema.zd_ticket_metric_events, rec.metric_event_row, {},
+    # The same export pages by cursor (100 per page, chronological) when asked for page[size].
+    fallback=Fallback("/incremental/ticket_metric_events.json", "ticket_metric_events", "time",
+                      from_start=True),
 )
 RATINGS = ZendeskStream(
     "zendesk.satisfaction_ratings", "/satisfaction_ratings.json", "satisfaction_ratings", "ratings",
