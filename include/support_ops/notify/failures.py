@@ -48,7 +48,7 @@ def notice_text(context: Any) -> tuple[str, dict[str, Any]]:
         url = links.dag_run_url(dag_id, run_id)
         where = "no failed task named"
     text = (f":red_circle: DAG *{escape(dag_id)}* failed: {where}, run `{escape(run_id)}` "
-            f"({escape(reason)}).\nLog: <{url}|{escape(url)}>")
+            f"({escape(reason)}).\nLog: <{url}|{'task log' if task_id else 'run'}>")
     return text, {"dag_id": dag_id, "run_id": run_id, "task_id": task_id, "url": url}
 
 
