@@ -3,8 +3,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="$ROOT/.venv/bin"
 export PATH="$BIN:$PATH"  # airflow standalone starts its components as `airflow ...`
-RUN="$ROOT/.airflow/run"
-LOGS="$ROOT/.airflow/logs-local"
+# PID files and local logs (overridable so tests can run these functions in a folder of their own).
+RUN="${SUPPORT_OPS_RUN_DIR:-$ROOT/.airflow/run}"
+LOGS="${SUPPORT_OPS_LOG_DIR:-$ROOT/.airflow/logs-local}"
 mkdir -p "$RUN" "$LOGS"
 source "$ROOT/scripts/settings.sh"
 
