@@ -145,6 +145,23 @@ def test_crash_between_intent_and_effect_is_reconciled_where_readable(warehouse,
     assert statuses(warehouse, first)["k:0"] == "interrupted"
 
 
+def test_an_error_after_the_effect_is_reconciled_not_repeated(warehouse, ledger):
+    """A timeout after the system applied the write: recorded failed, read back on the rerun."""
+    target, writer = ledger(Delivery.READ_BACK)
+    real_send = target.send
+
+    def send_then_time_out(ws):
+        real_send(ws)
+        raise TimeoutError("read timed out")
+
+    target.send = send_then_time_out
+    with pytest.raises(WritesFailed, match="read timed out"):
+        outbound.execute(warehouse, writer, writes(1))
+    del target.send
+    result = outbound.execute(warehouse, writer, writes(1))
+    assert result.statuses == {"k:0": "applied"} and target.effects == ["k:0"] and target.reconciled == ["k:0"]
+
+
 def test_crash_on_a_retry_of_the_same_plan_is_reconciled(warehouse, ledger):
     """An Airflow retry of the apply step applies the same plan again."""
     target, writer = ledger(Delivery.READ_BACK)
