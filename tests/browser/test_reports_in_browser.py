@@ -34,7 +34,7 @@ PAGES = [
 CUSTOMER_PAGES = [p for p in PAGES if p != "/support-ops/"]
 REFUSED = [*PAGES, "/support-ops/reports/_kit/kit.js", "/support-ops/reports/headlines/kpis.json"]
 NOT_RUN = {"pwned": "window.__pwned === undefined", "kit": "document.documentElement.dataset.kit || ''",
-           "text": "document.body.innerText"}
+           "text": "document.body.textContent"}
 
 
 @pytest.fixture(scope="module")

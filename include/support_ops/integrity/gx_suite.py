@@ -178,8 +178,17 @@ def _sample(values: Any, limit: int = SAMPLE) -> list[str]:
     for value in list(values or [])[:limit]:
         if isinstance(value, dict):
             value = ", ".join(f"{k}={v}" for k, v in value.items() if v is not None and v == v)
-        out.append("" if value is None else str(value))
+        elif isinstance(value, (list, tuple)):
+            value = " / ".join("(empty)" if v is None or v != v else str(v) for v in value)
+        out.append("(empty)" if value is None or value != value or value == "" else str(value))
     return out
+
+
+def _condition(value: Any) -> str | None:
+    """The row condition as written (GX 1.x wraps pandas conditions in a dict)."""
+    if isinstance(value, dict):
+        value = value.get("pass_through_filter") or value.get("filter") or value
+    return None if value in (None, "") else str(value)
 
 
 def _expectation_row(er: Any) -> dict[str, Any]:
@@ -192,7 +201,7 @@ def _expectation_row(er: Any) -> dict[str, Any]:
         "expectation": cfg.type,
         "description": getattr(cfg, "description", None) or (cfg.meta or {}).get("description") or "",
         "columns": [kwargs[k] for k in ("column", "column_A", "column_B") if kwargs.get(k)],
-        "row_condition": kwargs.get("row_condition"),
+        "row_condition": _condition(kwargs.get("row_condition")),
         "success": bool(er.success),
         "element_count": res.get("element_count"),
         "unexpected_count": res.get("unexpected_count"),

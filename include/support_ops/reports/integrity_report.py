@@ -1,8 +1,8 @@
 """The CRM integrity summary page: per check what it means, who fixes it and how, its count with
 the change since the previous run, and every offending record (new ones first) with links.
 
-Built with the report kit: one collapsible section per check (open when it has new findings),
-findings tables sortable and filterable by the kit's script. Written to
+Built with the report kit: one collapsible section per check (open when it has findings new since
+the previous run), findings tables sortable and filterable by the kit's script. Written to
 `reports_dir/integrity/<run_date>/index.html` and copied to `reports_dir/integrity/latest/`.
 """
 
@@ -88,8 +88,8 @@ def _section(chk, findings, resolved, new_keys, prev) -> str:
         record = "Salesforce account" if chk.entity_type == "account" else "Zendesk organization"
         linked = "linked Zendesk organization" if chk.entity_type == "account" else "linked Salesforce account"
         body.append(kit.filter_box(table_id, "Filter by id, name, plan or domain", new_toggle=bool(n_new)))
-        body.append(kit.table([record, linked, "fields to look at", "first seen"], rows, table_id=table_id,
-                              sortable=True))
+        body.append(kit.table([(record, "text"), (linked, "text"), ("fields to look at", "text"), "first seen"],
+                              rows, table_id=table_id, sortable=True))
     else:
         body.append("<p class='ok'>No findings.</p>")
     if gone:
@@ -100,7 +100,7 @@ def _section(chk, findings, resolved, new_keys, prev) -> str:
             name = d.get("account_name") if chk.entity_type == "account" else d.get("org_name")
             items.append(f"<li>{a(url, k[2])} {e(name)}</li>")
         body.append(f"<details><summary>Resolved since {e(prev)} ({len(gone)})</summary><ul>{''.join(items)}</ul></details>")
-    opened = " open" if n_new else ""
+    opened = " open" if n_new and prev else ""  # what changed since the last run; a first run starts closed
     return (f"<details class='section' id='{e(chk.name)}'{opened}><summary>{head}</summary>"
             f"<div>{''.join(body)}</div></details>")
 
