@@ -10,9 +10,10 @@ expectation per check (`missing_zendesk_org_dotcom`, `missing_zendesk_org_selfma
 
 Runs daily at 06:00 UTC **and** whenever the Zendesk organizations or Salesforce accounts
 Assets are updated. Findings go to `integrity_findings` (with `first_seen`), the run's status to
-`integrity_runs`; the summary page (`reports/integrity/<run_date>/`) and the Data Docs
-(`reports/data_docs/local_site/`) are linked from *Browse → Support Ops reports*. One Slack
-message per run date.
+`integrity_runs`; the summary page (`reports/integrity/<run_date>/`) and the GX validation
+results (`reports/data_docs/<run_date>/`) are linked from *Browse → Support Ops reports*. One
+Slack message per run date. The first scheduled run is the next 06:00 after the DAG is switched
+on, never one for a day before it.
 
 Finding problems is the purpose, not a failure: the run succeeds. It fails only when it cannot
 check (empty source tables). Findings of the blocking checks (`SUPPORT_OPS_BLOCKING_CHECKS`,
