@@ -19,7 +19,7 @@ import logging
 import time
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, select
 
 from ..config import settings
 from ..warehouse import schema
@@ -162,6 +162,25 @@ def _rating_change(ticket: dict, sr: dict, now: dt.datetime) -> dict | None:
     return row
 
 
+_RATING_VALUES = ("score", "comment", "reason", "reason_id")
+
+
+def _changed(conn: Connection, rows: list[dict]) -> list[dict]:
+    """The rows whose rating is new or differs from the warehouse's (one lookup per page):
+    most tickets come back for other reasons, with their rating unchanged."""
+    if not rows:
+        return rows
+    t = schema.zd_satisfaction_ratings
+    have = {r[0]: r[1:] for r in conn.execute(
+        select(t.c.id, *(t.c[c] for c in _RATING_VALUES)).where(t.c.id.in_([r["id"] for r in rows])))}
+    out = []
+    for r in rows:
+        old = have.get(r["id"])
+        if old is None or any(r[c] != old[i] for i, c in enumerate(_RATING_VALUES) if c in r):
+            out.append(r)
+    return out
+
+
 def write_rating_changes(conn: Connection, pairs: list[tuple[dict, dict]]) -> None:
     """Bring each ticket's current rating into `zd_satisfaction_ratings`.
 
@@ -173,6 +192,7 @@ def write_rating_changes(conn: Connection, pairs: list[tuple[dict, dict]]) -> No
     """
     now = dt.datetime.now(dt.UTC)
     rows = [r for r in (_rating_change(t, sr, now) for t, sr in pairs) if r is not None]
+    rows = _changed(conn, rows)
     for with_reason in (True, False):
         group = [r for r in rows if ("reason" in r) == with_reason]
         if group:
