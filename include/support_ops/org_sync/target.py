@@ -56,7 +56,7 @@ class SyncZendeskOrganizations(ZendeskOrganizations):
 
     def __init__(self, session_factory: Any = None, poll_timeout_s: float = 900.0, policy: Policy | None = None,
                  stats: CallStats | None = None, after_submit: Callable[[dict], None] | None = None,
-                 poll_interval: float = 0.5) -> None:
+                 poll_interval: float = 0.25) -> None:
         super().__init__(session_factory, poll_timeout_s)
         self.policy = policy or Policy()
         self.stats = stats if stats is not None else CallStats()
