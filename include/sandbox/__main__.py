@@ -52,8 +52,11 @@ def populate(cfg: SandboxConfig, data: str | None = None, lenient: bool = False)
     if data:
         from .datadir import load
 
-        counts = load(cfg.db_path, Path(data), lenient=lenient)
+        warnings: list[str] = []
+        counts = load(cfg.db_path, Path(data), lenient=lenient, warnings=warnings)
         log.info("sandbox: loaded %s from %s", counts, data)
+        for line in warnings:  # "sandbox:" lines are what make demo / make up show
+            print(f"sandbox: lenient: loaded anyway: {line}", flush=True)
     else:
         from .generate import generate
 

@@ -28,10 +28,12 @@ from sandbox.collections import (
     ZD_SATISFACTION_RATINGS,
     ZD_TICKETS,
 )
+from sandbox.config import SERVICES
 from sandbox.datadir import DataFolderError, dump, load
 from sandbox.generate import generate
 from sandbox.generate.util import rng_for
 from sandbox.live import LiveActivity, run_live
+from sandbox.server import free_port
 from sandbox.store import Store
 from tests.conftest import use_sandbox
 
@@ -294,8 +296,10 @@ def _cli(tmp_path: Path, *args: str) -> int:
     return sandbox_main(["--dir", str(tmp_path / "sb"), *args])
 
 
-def test_cli_reset_refuses_a_folder_and_keeps_the_state(tmp_path, capsys, generated):
+def test_cli_reset_refuses_a_folder_and_keeps_the_state(tmp_path, capsys, generated, monkeypatch):
     _, folder = generated
+    for svc in SERVICES:  # reset refuses while something serves on the sandbox's ports
+        monkeypatch.setenv(f"SANDBOX_{svc.upper()}_PORT", str(free_port()))
     assert _cli(tmp_path, "reset", "--data", str(folder)) == 0
     store = Store(tmp_path / "sb" / "sandbox.db")
     before = _rows(store)
@@ -308,6 +312,8 @@ def test_cli_reset_refuses_a_folder_and_keeps_the_state(tmp_path, capsys, genera
     assert "OverflowError" not in err and "previous sandbox state is unchanged" in err
     assert _rows(Store(tmp_path / "sb" / "sandbox.db")) == before
     assert _cli(tmp_path, "reset", "--lenient", "--data", str(bad)) == 0
+    assert "sandbox: lenient: loaded anyway: zendesk/tickets.json: record 0: field 'id'" in \
+        capsys.readouterr().out
     assert Store(tmp_path / "sb" / "sandbox.db").get(ZD_TICKETS, 2**63) is not None
 
 
