@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sandbox.app import ServiceContext
-from sandbox.collections import ZD_TICKET_METRICS
+from sandbox.collections import ZD_TICKET_METRICS, ZD_TICKETS
 
 from .zendesk_common import (
     api_url,
@@ -63,11 +63,12 @@ def _raw_by_key(ctx: ServiceContext, collection: str, keys: list[int]) -> dict[s
     return out
 
 
-def _embed(ctx: ServiceContext, request: Request, items: list[tuple[int, str]]) -> list[str]:
-    """The page's raw docs, each non-deleted one carrying its side-loads (`metric_set`),
+def _embed(ctx: ServiceContext, request: Request, items: list[tuple[int, str]],
+           collection: str) -> list[str]:
+    """The page's raw docs, each non-deleted ticket carrying its side-loads (`metric_set`),
     spliced into the stored JSON text without a parse/serialize round trip."""
     wanted = [s.strip() for s in request.query_params.get("include", "").split(",") if s.strip()]
-    kinds = [EMBEDDED[w] for w in wanted if w in EMBEDDED]
+    kinds = [EMBEDDED[w] for w in wanted if w in EMBEDDED] if collection == ZD_TICKETS else []
     if not kinds:
         return [doc for _, doc in items]
     live = [(seq, doc) for seq, doc in items if not _is_deleted(doc)]
@@ -118,7 +119,7 @@ def cursor_export(ctx: ServiceContext, request: Request, collection: str, key: s
     rows = rows[:per_page]
     last = (rows[-1][0], rows[-1][1]) if rows else after
     next_cursor = encode_export_cursor(*last)
-    docs = _embed(ctx, request, _select(rows, _flag(request, "exclude_deleted")))
+    docs = _embed(ctx, request, _select(rows, _flag(request, "exclude_deleted")), collection)
     tail = json.dumps({
         "after_url": api_url(ctx, path, {"cursor": next_cursor,
                                          **carried_params(request, "cursor", "start_time")},
@@ -163,7 +164,7 @@ def time_export(ctx: ServiceContext, request: Request, collection: str, key: str
         end_time = last_ts + 1 if complete else last_ts
     more = page_rows(ctx, collection, order="ts", after=(rows[-1][0], rows[-1][1]) if rows
                      else (start, -1), max_ts=max_ts, limit=1)
-    docs = _embed(ctx, request, _select(rows, _flag(request, "exclude_deleted")))
+    docs = _embed(ctx, request, _select(rows, _flag(request, "exclude_deleted")), collection)
     tail = json.dumps({
         "next_page": api_url(ctx, path, {**carried_params(request, "start_time"),
                                          "start_time": end_time}, request),
