@@ -2,7 +2,8 @@
 
 The order is derived, not listed: DAGs that produce the warehouse schema Asset first (they
 apply the migrations), then every DAG before the DAGs scheduled on the Assets it updates
-(extraction before KPIs and integrity), ties by name. A DAG file that does not import is
+(extraction before KPIs and integrity), DAGs that update no Asset (such as a sync that reads
+the warehouse and writes to another system) after all that do, ties by name. A DAG file that does not import is
 reported as failed. One failing DAG does not stop the others; the exit status is non-zero
 if any failed.
 
@@ -66,9 +67,12 @@ def plan(dags_folder: Path) -> tuple[list[str], dict[str, str]]:
         for producer, outs in produces.items():
             if producer != consumer and wanted & outs:
                 graph[consumer].add(producer)
+    producers = {d for d, outs in produces.items() if outs}
     for d in graph:
         if d not in first:
             graph[d] |= set(first)
+        if d not in producers:  # writes elsewhere / reads everything: after every producer
+            graph[d] |= producers - {d}
     sorter = TopologicalSorter(graph)
     try:
         sorter.prepare()

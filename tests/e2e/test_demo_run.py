@@ -26,7 +26,8 @@ def test_order_of_the_project_dags_follows_their_assets():
     assert sorted(order) == files  # every DAG file, none listed by hand
     assert order[0] == "warehouse_maintenance"  # it applies the migrations
     for consumer, producers in {"csat_kpis": ["zendesk_extract"],
-                                "crm_integrity": ["zendesk_extract", "salesforce_extract"]}.items():
+                                "crm_integrity": ["zendesk_extract", "salesforce_extract"],
+                                "salesforce_zendesk_org_sync": ["crm_integrity"]}.items():
         if consumer in order:
             assert all(order.index(p) < order.index(consumer) for p in producers), order
 
