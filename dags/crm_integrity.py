@@ -17,7 +17,7 @@ on, never one for a day before it.
 
 Finding problems is the purpose, not a failure: the run succeeds. It fails only when it cannot
 check (empty source tables). Findings of the blocking checks (`SUPPORT_OPS_BLOCKING_CHECKS`,
-default `duplicate_salesforce_account`) block the organization sync until a clean run.
+default none) block the organization sync until a clean run.
 
 Params: `dry_run` (log the Slack message instead of sending it), `run_date` (a date picked
 in the trigger form; default: the run's date). Rerunning a run date replaces its findings.
