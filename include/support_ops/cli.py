@@ -71,11 +71,12 @@ def cmd_summary(args) -> int:
     for kind, paths in reports.items():
         if paths:
             print(f"{KINDS[kind]}: {paths[0]}")
+    from .feedback.cli import summary_lines as feedback_summary
     from .integrity import summary_lines as integrity_summary
     from .kpis.cli import summary_lines as kpi_summary
     from .org_sync.cli import summary_lines as org_sync_summary
 
-    for section in (kpi_summary, integrity_summary, org_sync_summary):
+    for section in (kpi_summary, integrity_summary, org_sync_summary, feedback_summary):
         lines = section(engine)
         if lines:
             print()
@@ -94,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("summary", help="warehouse tables and reports")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_summary)
+    from .feedback.cli import add_cli as add_feedback_cli
     from .integrity import add_cli as add_integrity_cli
     from .kpis.cli import add_cli as add_kpis_cli
     from .org_sync.cli import add_cli as add_org_sync_cli
@@ -103,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     add_integrity_cli(sub)
     add_outbound_cli(sub)
     add_org_sync_cli(sub)
+    add_feedback_cli(sub)
     args = p.parse_args(argv)
     try:
         return args.func(args)

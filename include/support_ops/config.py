@@ -65,6 +65,9 @@ class Settings:
     # SUPPORT_OPS_SYNC_MAX_CHANGES: the organization sync's change cap (organizations per run);
     # above it nothing is written and the run fails saying how to approve (docs/org-sync.md).
     sync_max_changes: int = field(default_factory=lambda: int(_env("SUPPORT_OPS_SYNC_MAX_CHANGES", "1000")))
+    # SUPPORT_OPS_FEEDBACK_SINCE: the feedback issues look at ratings updated on or after this ISO
+    # date or date-time (UTC); empty (the default): 30 days before the run (docs/feedback-issues.md).
+    feedback_since: str = field(default_factory=lambda: _env("SUPPORT_OPS_FEEDBACK_SINCE", ""))
 
     @property
     def warehouse_file(self) -> Path:

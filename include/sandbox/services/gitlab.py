@@ -249,8 +249,8 @@ class GitLab:
         raw = raw.decode("latin-1").split("?", 1)[0]
         parts = [unquote(p) for p in raw[len("/api/v4/"):].split("/") if p != ""]
         m = request.method
-        if parts == ["user"]:
-            return _json(BOT)
+        if parts == ["user"]:  # python-gitlab compares web_url with the URL it was given
+            return _json({**BOT, "web_url": f"{self.web_base(request)}/{BOT['username']}"})
         if parts and parts[0] == "users":
             return self.users(request, parts[1:])
         if not parts or parts[0] != "projects":

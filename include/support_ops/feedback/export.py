@@ -12,11 +12,23 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import logging
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import Engine
+
+from .. import outbound
 from ..kpis.definitions import canonical_reason
+from ..outbound import gitlab as og
+from ..outbound.writers import Writer, register_writer
 from . import rules
+from . import store as fstore
+
+log = logging.getLogger(__name__)
+
+# One commit per run at most: a cap of 1 is the circuit breaker.
+WRITER = register_writer(Writer("feedback_export", "gitlab", default_cap=1))
 
 COLUMNS = ("rating_id", "ticket_id", "score", "reason", "comment", "organization", "support_level",
            "created_at", "updated_at")
@@ -76,9 +88,11 @@ def changed(wanted: dict[str, str], current: dict[str, str | None]) -> dict[str,
     return {path: text for path, text in wanted.items() if current.get(path) != text}
 
 
-def commit_key(files: dict[str, str]) -> str:
-    """Same files, same content: same idempotency key (a rerun never commits twice)."""
-    digest = hashlib.sha256()
+def commit_key(files: dict[str, str], head: str | None = None) -> str:
+    """Same files, same content, on the same branch head: same idempotency key (a rerun after a
+    crash reads the files back instead of committing twice; content changed back and forth later
+    is a new commit, since the head moved)."""
+    digest = hashlib.sha256(f"{head or ''}\0".encode())
     for path in sorted(files):
         digest.update(path.encode() + b"\0" + files[path].encode() + b"\0")
     return f"feedback:export:{digest.hexdigest()[:32]}"
@@ -87,3 +101,37 @@ def commit_key(files: dict[str, str]) -> str:
 def commit_message(files: dict[str, str]) -> str:
     months = ", ".join(p.removeprefix("feedback/").removesuffix(".csv") for p in sorted(files))
     return f"Feedback export: {months}"
+
+
+def _read(project: Any, branch: str, path: str) -> str | None:
+    import gitlab
+
+    try:
+        return project.files.raw(file_path=path, ref=branch).decode("utf-8")
+    except gitlab.GitlabGetError as exc:
+        if exc.response_code == 404:
+            return None
+        raise
+
+
+def run(engine: Engine, *, gl: Any = None, project: str | None = None, dry_run: bool = False) -> dict[str, Any]:
+    """Commit the months whose file differs from the computed one (one commit, or none)."""
+    from .issues import feedback_project, use_client
+
+    project_path = project or feedback_project()
+    gl = use_client(gl or og.gitlab_client())
+    files = month_files(fstore.ratings_with_comment(engine))
+    proj = gl.projects.get(project_path)
+    branch = getattr(proj, "default_branch", None) or "main"
+    todo = changed(files, {path: _read(proj, branch, path) for path in files})
+    out: dict[str, Any] = {"project": project_path, "branch": branch, "months": len(files), "changed": len(todo),
+                           "files": sorted(todo), "dry_run": dry_run, "status": "unchanged", "plan_id": None}
+    if not todo:
+        log.info("feedback export: %d month file(s) unchanged in %s@%s: no commit", len(files), project_path, branch)
+        return out
+    heads = proj.commits.list(ref_name=branch, per_page=1, get_all=False)
+    head = heads[0].id if heads else None
+    write = og.commit(commit_key(todo, head), project_path, branch, commit_message(todo), todo)
+    result = outbound.execute(engine, WRITER, [write], dry_run=dry_run)
+    out["plan_id"], out["status"] = result.plan_id, result.status
+    return out

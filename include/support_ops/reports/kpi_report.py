@@ -423,7 +423,9 @@ def _bad_section(data: ReportData) -> str:
             f"<th>Reason</th><th>Route</th><th>{_e(d.period_label('week', data.week))}</th>"
             f"<th>{data.month:%b %Y}</th><th>{REASON_MONTHS} months</th></tr></thead><tbody>" + rows
             + "</tbody></table><p class='note'>Product feedback (\"GitLab doesn't meet my needs\") goes to "
-            "the product team, every other reason to the support managers.</p></div>")
+            "the product team, every other reason to the support managers. "
+            "<a href='../../feedback/latest/index.html#by-reason'>Open feedback issues by reason and route</a>"
+            ".</p></div>")
 
 
 def _definitions() -> str:
