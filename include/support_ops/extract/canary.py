@@ -63,6 +63,7 @@ class Canary:
     _page_metric_sets: _Count = field(default_factory=_Count)
     _page_fields: dict[str, _Count] = field(default_factory=dict)
     _had_before: dict[str, bool] = field(default_factory=dict)
+    _pending: bool = False
     pages: int = 0
 
     def __post_init__(self) -> None:
@@ -73,6 +74,12 @@ class Canary:
             self.min_sample = int(getattr(s, "canary_min_sample", 20))
 
     # -- observing ---------------------------------------------------------------------
+    def begin_page(self) -> None:
+        """A new page was fetched; its counts follow (the next `check` judges them once)."""
+        self._pending = True
+        self._page_metric_sets = _Count()
+        self._page_fields = {}
+
     def tickets_page(self, tickets: list[Any], with_metric_set: Callable[[dict], bool]) -> None:
         """Count the page's solved tickets and those of them carrying a metric set."""
         page = self._page_metric_sets = _Count()
@@ -93,7 +100,14 @@ class Canary:
 
     # -- judging -----------------------------------------------------------------------
     def check(self, conn: Connection) -> None:
-        """Fold the page into the run's counts, warn, and raise above the threshold."""
+        """Fold the page into the run's counts, warn, and raise above the threshold.
+
+        Called inside the page's transaction; a second call for the same page (the runner
+        writes a page again when the database refused a row) finds nothing new to judge.
+        """
+        if not self._pending:
+            return
+        self._pending = False
         self.pages += 1
         page_ms, self._page_metric_sets = self._page_metric_sets, _Count()
         page_fields, self._page_fields = self._page_fields, {}

@@ -70,6 +70,7 @@ def extract_stream(
         except ValueError as exc:  # a body that is JSON but not the expected shape
             raise ExtractionError(stream.name, state, f"unexpected response: {exc}") from exc
         side: dict[str, list] = {}
+        canary.begin_page()
         if is_tickets:
             side = ticket_side_loads(page.records, page_metrics)
             canary.tickets_page(page.records, lambda t: t.get("id") in page_metrics)
