@@ -1,7 +1,7 @@
 """
 ### CRM integrity checks
 
-The seed's `crm-check`, made exact in DESIGN §6, as a Great Expectations suite: Salesforce
+The seed's `crm-check`, made exact in docs/integrity-rules.md, as a Great Expectations suite: Salesforce
 Customer accounts and Zendesk organizations joined on the 15-character Salesforce id, one
 expectation per check (`missing_zendesk_org_dotcom`, `missing_zendesk_org_selfmanaged`,
 `no_support_level`, `duplicate_salesforce_account`, `support_level_mismatch`,

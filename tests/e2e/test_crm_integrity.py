@@ -1,6 +1,6 @@
 """CRM integrity on the sandbox's generated organization: extract, check, compare with the manifest.
 
-The generator's manifest holds, per check, the exact findings it planted (DESIGN §6 recomputed
+The generator's manifest holds, per check, the exact findings it planted (docs/integrity-rules.md recomputed
 over its stored documents). The run through Great Expectations must find exactly those.
 """
 
