@@ -287,7 +287,7 @@ def ratings_list(ctx: ServiceContext, request: Request) -> Response:
 def misc_handlers(ctx: ServiceContext) -> dict[str, Any]:
     """The handlers, by name; zendesk.py wires them to paths."""
 
-    def view_count(view_id: int) -> dict | None:
+    def view_count(view_id: int, request: Request | None = None) -> dict | None:
         view = ctx.store.get(ZD_VIEWS, view_id)
         if view is None:
             return None
@@ -311,7 +311,7 @@ def misc_handlers(ctx: ServiceContext) -> dict[str, Any]:
                     (ZD_TICKETS, *args)).fetchone()[0]
                 if large:
                     cache[key] = (value, time.monotonic() + COUNT_CACHE_SECONDS)
-        return {"view_id": view_id, "url": api_url(ctx, f"views/{view_id}/count.json"),
+        return {"view_id": view_id, "url": api_url(ctx, f"views/{view_id}/count.json", request=request),
                 "value": value, "pretty": pretty(value), "fresh": True}
 
     async def satisfaction_ratings(request: Request) -> Response:
@@ -373,14 +373,14 @@ def misc_handlers(ctx: ServiceContext) -> dict[str, Any]:
                                         "refreshed_at": iso(ctx.now()).replace("Z", "+00:00")}})
 
     async def view_count_one(request: Request) -> Response:
-        got = view_count(request.path_params["id"])
+        got = view_count(request.path_params["id"], request)
         if got is None:
             raise not_found()
         return json_response({"view_count": got})
 
     async def views_count_many(request: Request) -> Response:
         ids = ids_param(request, "ids", "count_many", limit=MAX_VIEW_IDS)
-        counts = [c for c in (view_count(i) for i in ids) if c is not None]
+        counts = [c for c in (view_count(i, request) for i in ids) if c is not None]
         return json_response({"view_counts": counts})
 
     return {name: fn for name, fn in locals().items()
