@@ -300,3 +300,37 @@ def test_report_page_slack_summary_and_cli(sb, warehouse, capsys):
     shown = capsys.readouterr().out
     assert f"Organization sync {planned['run_id']}: capped" in shown and "skipped duplicate_account" in shown
     assert main(["org-sync", "runs"]) == 0 and planned["run_id"] in capsys.readouterr().out
+
+
+def test_create_missing_creates_each_organization_once(sb, warehouse):
+    refresh(warehouse)
+    plain = plan_run(warehouse, dry_run=True)
+    assert plain["counts"]["to_create"] == 0  # off by default: "create new records in None"
+    planned = plan_run(warehouse, create_missing=True)
+    missing = [s for s in runs.skips(warehouse, planned["run_id"]) if s["reason"] == "no_organization"]
+    assert missing and planned["counts"]["to_create"] == len(missing)
+    n_orgs = len(org_docs(sb))
+    accounts = {a["Id"]: a for a in sb.store.all(SF_ACCOUNT)}
+    taken = {o["name"] for o in org_docs(sb).values()}
+    creatable = [s for s in missing if accounts[s["account_id"]]["Name"].strip() not in taken]
+    result = apply_run(warehouse, planned["run_id"], raise_on_failure=False)
+    run = runs.load_run(warehouse, planned["run_id"])
+    assert run["counts"]["created"] == len(creatable) > 0
+    assert run["counts"]["create_failed"] == len(missing) - len(creatable)
+    assert result["status"] == ("applied" if len(creatable) == len(missing) else "failed")
+    if len(creatable) < len(missing):
+        assert "has already been taken" in run["error"]  # Zendesk's per-item error, recorded
+    after = org_docs(sb)
+    assert len(after) == n_orgs + len(creatable)
+    skips = {s["account_id"]: s for s in runs.skips(warehouse, planned["run_id"])}
+    for s in creatable:
+        org = after[skips[s["account_id"]]["organization_id"]]
+        acc = accounts[s["account_id"]]
+        assert org["name"] == acc["Name"].strip() and org["external_id"] == acc["Id"]
+        assert org["organization_fields"]["salesforce_id"] == acc["Id"]
+        assert org["organization_fields"]["account_type"] == "customer"
+    assert verify_run(warehouse, planned["run_id"])["mismatches"] == 0
+    apply_run(warehouse, planned["run_id"], raise_on_failure=False)  # a rerun of the task creates nothing twice
+    assert len(org_docs(sb)) == n_orgs + len(creatable)
+    again = plan_run(warehouse, create_missing=True)  # now linked: only the refused ones are left
+    assert again["counts"]["to_create"] == len(missing) - len(creatable)

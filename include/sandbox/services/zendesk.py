@@ -78,6 +78,7 @@ def routes(ctx: ServiceContext) -> list[Route]:
         # organizations, jobs, users, tickets
         ("organizations.json", h["organizations"], ["GET"]),
         ("organizations/show_many.json", h["organizations_show_many"], ["GET"]),
+        ("organizations/search.json", h["organizations_search"], ["GET"]),
         ("organizations/update_many.json", h["organizations_update_many"], ["PUT"]),
         ("organizations/{id:int}.json", h["organization"], ["GET", "PUT"]),
         ("organizations/create_many.json", h["organizations_create_many"], ["POST"]),

@@ -255,6 +255,21 @@ def org_routes_handlers(ctx: ServiceContext) -> dict[str, Any]:
             ctx.store.put_many(ZD_ORGANIZATIONS, changed)
         return json_response({"job_status": _queue_job(ctx, request, len(items), results, now)})
 
+    async def organizations_search(request: Request) -> Response:
+        """`GET /organizations/search?external_id=` (or `name=`): exact matches, as Zendesk's
+        "Search Organizations" endpoint (API reference: Organizations)."""
+        external_id = request.query_params.get("external_id")
+        name = request.query_params.get("name")
+        if not external_id and not name:
+            raise ZendeskError(400, "InvalidValue", "external_id or name is required")
+        field, value = ("external_id", external_id) if external_id else ("name", name)
+        rows = ctx.store.conn.execute(
+            f"SELECT doc FROM docs WHERE collection=? AND json_extract(doc, '$.{field}') = ? ORDER BY seq LIMIT 100",
+            (ZD_ORGANIZATIONS, value)).fetchall()
+        docs = [d for (d,) in rows]
+        tail = json.dumps({"next_page": None, "previous_page": None, "count": len(docs)}, separators=(",", ":"))[1:]
+        return raw_json(f'{{"organizations":{join_docs(docs)},{tail}')
+
     async def organizations_create_many(request: Request) -> Response:
         items = (await _body(request)).get("organizations")
         if not isinstance(items, list) or not items:

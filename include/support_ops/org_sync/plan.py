@@ -80,9 +80,6 @@ def plan_run(engine: Engine, *, dry_run: bool = False, max_changes: int | str | 
              create_missing: bool = False, only_orgs: Iterable[int | str] | None = None,
              actor: outbound.Actor | None = None, check_blocking: bool = True) -> dict[str, Any]:
     """Plan (and store) one run; returns {run_id, plan_id, dry_run, counts} for XCom."""
-    if create_missing:
-        raise NotImplementedError("create_missing is not available yet: organizations are only updated "
-                                  "(docs/org-sync.md); run without it")
     if check_blocking and settings().blocking_checks:
         from ..integrity import sync_status
 
@@ -94,16 +91,20 @@ def plan_run(engine: Engine, *, dry_run: bool = False, max_changes: int | str | 
     clearable = rules.clearable_fields()
     orgs = load_organizations(engine)
     names = {o["id"]: str(o.get("name") or "") for o in orgs}
-    plan = rules.make_plan(load_accounts(engine), orgs, clearable=clearable, only_orgs=only)
+    accounts = load_accounts(engine)
+    plan = rules.make_plan(accounts, orgs, clearable=clearable, only_orgs=only)
     actor = actor or outbound.current_actor()
     run_id = new_run_id()
     writes = [organization_update(write_key(c), c.organization_id, c.after, before=c.before,
                                   summary=_summary(c, names.get(c.organization_id, "")))
               for c in plan.changes]
+    creates = _creates(plan, accounts) if create_missing else []
+    writes += creates
     plan_id = outbound.plan(engine, ORG_SYNC, writes, dry_run=dry_run, actor=actor, max_changes=cap)
     status = "dry_run" if dry_run else "planned"
     counts = plan.counts()
-    counts["over_cap"] = len(plan.changes) > cap
+    counts["to_create"] = len(creates)
+    counts["over_cap"] = len(writes) > cap
     runs.insert_run(engine, {
         "run_id": run_id, "created_at": runs.now(), "plan_id": plan_id, "actor": actor.actor[:255],
         "dag_run_id": actor.run_id, "dry_run": dry_run, "max_changes": cap,
@@ -120,8 +121,31 @@ def plan_run(engine: Engine, *, dry_run: bool = False, max_changes: int | str | 
              {k: v for k, v in counts["skipped_by_reason"].items() if v}, " (dry run)" if dry_run else "")
     if dry_run and counts["over_cap"]:
         log.warning("org sync %s (dry run): %d organizations planned, above the cap of %d: a real run would "
-                    "write nothing and fail (%s)", run_id, len(plan.changes), cap, ORG_SYNC.how_to_approve())
+                    "write nothing and fail (%s)", run_id, len(writes), cap, ORG_SYNC.how_to_approve())
     return {"run_id": run_id, "plan_id": plan_id, "dry_run": dry_run, "counts": counts}
+
+
+def _creates(plan: rules.Plan, accounts: list[dict[str, Any]]) -> list[outbound.Write]:
+    """create_missing: one new organization per `no_organization` account, named after it, with
+    the account's id as external_id (so a rerun finds it instead of creating it twice) and the
+    mapped fields that have a value."""
+    from ..clients.salesforce_ids import to18
+    from .target import CREATE
+
+    by_id = {to18(a.get("Id")): a for a in accounts}
+    out = []
+    for skip in plan.skips:
+        acc = by_id.get(skip.account_id)
+        name = str((acc or {}).get("Name") or "").strip()
+        if skip.reason != rules.NO_ORGANIZATION or acc is None or not name:
+            continue
+        fields = {k: v for k, v in rules.desired_fields(acc).items() if v is not None}
+        out.append(outbound.Write(
+            key=f"org_sync:create:{skip.account_id}", action=CREATE, target_ref=f"account {skip.account_id}",
+            summary=f"create organization {name!r} for account {skip.account_id}: {fields}",
+            after={"account_id": skip.account_id,
+                   "organization": {"name": name, "external_id": skip.account_id, "organization_fields": fields}}))
+    return out
 
 
 def _org_ids(values: Iterable[int | str] | str | None) -> set[int] | None:

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 TARGET = "zendesk_orgs"
 SETTING = "SUPPORT_OPS_SYNC_MAX_CHANGES"
 DEFAULT_CAP = 1000
+CREATE = "create_organization"
 
 
 @dataclass(frozen=True)
@@ -77,10 +78,46 @@ class SyncZendeskOrganizations(ZendeskOrganizations):
 
     def send(self, writes: Sequence[StoredWrite]) -> list[Outcome]:
         if len(writes) > BULK:
-            raise ValueError(f"update_many takes at most {BULK} organizations, not {len(writes)}")
+            raise ValueError(f"a bulk call takes at most {BULK} organizations, not {len(writes)}")
         for w in writes:
-            if w.action != "update_organization":
+            if w.action not in ("update_organization", CREATE):
                 raise ValueError(f"{self.name} cannot {w.action}")
+        creates = [w for w in writes if w.action == CREATE]
+        if not creates:
+            return self._update_many(writes)
+        updates = [w for w in writes if w.action != CREATE]
+        done = dict(zip((w.key for w in updates), self._update_many(updates), strict=True)) if updates else {}
+        done.update(zip((w.key for w in creates), self._create_many(creates), strict=True))
+        return [done[w.key] for w in writes]
+
+    def _create_many(self, writes: Sequence[StoredWrite]) -> list[Outcome]:
+        """`create_many`: new organizations (create_missing); results in the order sent."""
+        session, api = self._session()
+        body = {"organizations": [w.after["organization"] for w in writes]}
+        job = session.post(f"{api}/organizations/create_many.json", json=body).json()["job_status"]
+        log.info("create_many: %d organizations, job %s %s", len(writes), job.get("id"), job.get("status"))
+        try:
+            job = self._poll(session, api, job)
+        except JobExpired as exc:
+            return [o or Outcome.failed(f"{exc}; no organization with this external_id")
+                    for o in self.reconcile(writes, wait_for_jobs=False)]
+        if job.get("status") != "completed":
+            return [Outcome.failed(f"job {job.get('id')} {job.get('status')}: {job.get('message')}")] * len(writes)
+        results = job.get("results") or []
+        by_index = {r["index"]: r for r in results if isinstance(r.get("index"), int)}
+        positional = len(results) == len(writes)
+        out = []
+        for i, _w in enumerate(writes):
+            r = by_index.get(i) or (results[i] if positional else None)
+            if r is None:
+                out.append(Outcome.failed(f"job {job.get('id')} has no result for item {i}"))
+            elif r.get("error"):
+                out.append(Outcome.failed(f"{r.get('error')}: {r.get('details')}", job_id=job.get("id")))
+            else:
+                out.append(Outcome.applied(job_id=job.get("id"), status=r.get("status"), organization_id=r.get("id")))
+        return out
+
+    def _update_many(self, writes: Sequence[StoredWrite]) -> list[Outcome]:
         session, api = self._session()
         body = {"organizations": [{"id": w.after["organization_id"],
                                    "organization_fields": w.after["organization_fields"]} for w in writes]}
@@ -146,9 +183,13 @@ class SyncZendeskOrganizations(ZendeskOrganizations):
         session, api = self._session()
         if wait_for_jobs:
             self._wait_for_open_jobs(session, api)
-        orgs = read_organizations(session, api, [int(w.after["organization_id"]) for w in writes])
+        updates = [w for w in writes if w.action != CREATE]
+        orgs = read_organizations(session, api, [int(w.after["organization_id"]) for w in updates])
         out: list[Outcome | None] = []
         for w in writes:
+            if w.action == CREATE:
+                out.append(_find_created(session, api, w))
+                continue
             org = orgs.get(int(w.after["organization_id"]))
             if org is None:
                 out.append(None)
@@ -156,6 +197,16 @@ class SyncZendeskOrganizations(ZendeskOrganizations):
             diff = differing_fields(w.after["organization_fields"], org)
             out.append(None if diff else Outcome.applied(read_back=True, updated_at=org.get("updated_at")))
         return out
+
+
+def _find_created(session: RetryingSession, api: str, write: StoredWrite) -> Outcome | None:
+    """A created organization carries the account's id as its external_id: search for it."""
+    external_id = write.after["organization"]["external_id"]
+    found = session.get(f"{api}/organizations/search.json", params={"external_id": external_id}).json()
+    orgs = found.get("organizations") or []
+    if not orgs:
+        return None
+    return Outcome.applied(read_back=True, organization_id=int(orgs[0]["id"]))
 
 
 def read_organizations(session: RetryingSession, api: str, ids: Sequence[int]) -> dict[int, dict]:
