@@ -29,7 +29,9 @@ def connections(cfg: SandboxConfig) -> dict:
             "extra": {"security_token": sf["security_token"],
                       "domain": f"{cfg.host}:{cfg.ports['salesforce']}#",
                       "consumer_key": sf["consumer_key"], "consumer_secret": sf["consumer_secret"],
-                      "instance_url": cfg.base_url("salesforce"), "version": "59.0"},
+                      "instance_url": cfg.base_url("salesforce"), "version": "59.0",
+                      # record pages for browsers, over plain HTTP (services/record_pages.py)
+                      "ui_url": cfg.base_url("zendesk") + "/_sandbox/salesforce"},
         },
         "pagerduty_default": {
             "conn_type": "pagerduty",

@@ -11,7 +11,9 @@ Record links start at the system's address as the Airflow connection names it, s
 connections give the real system's URL and the sandbox connections the sandbox's own address:
 - `zendesk_default`: extra `base_url` if set, else `https://<host>` (the rule the Zendesk client
   uses to reach the API);
-- `salesforce_default`: extra `instance_url` (the My Domain URL the client logs in to), else
+- `salesforce_default`: extra `ui_url` if set (where people open records when that is not the
+  API's address: the sandbox serves its record pages over plain HTTP there), else extra
+  `instance_url` (the My Domain URL the client logs in to), else
   `https://<domain>.salesforce.com` from extra `domain` (the simple-salesforce convention);
 - `gitlab_default`: host (a URL, or a host name taken as https).
 
@@ -121,6 +123,8 @@ def salesforce_base_url() -> str:
     """Where Salesforce's Lightning UI lives, from `salesforce_default`."""
     conn = _connection(SALESFORCE_CONN_ID)
     extra = conn.extra_dejson
+    if extra.get("ui_url"):  # where people open records, when not the API's address (the sandbox's)
+        return _as_url(str(extra["ui_url"]))
     instance = extra.get("instance_url") or extra.get("extra__salesforce__instance_url")
     if instance:
         return _as_url(str(instance))

@@ -1,5 +1,6 @@
 """Record links work in the sandbox: every link of an integrity report built from the sandbox
-opens the sandbox's read-only page of that record (Zendesk over HTTP, Salesforce over its TLS).
+opens the sandbox's read-only page of that record, over plain HTTP (no certificate a browser
+would not trust), while the Salesforce imitation answers the same Lightning path over its TLS.
 
 The links come from support_ops.links and the sandbox's own connections, as in `make up`."""
 
@@ -34,6 +35,7 @@ def test_every_record_link_of_the_integrity_report_opens_the_record(sandbox, war
     zendesk = [h for h in hrefs if "/agent/organizations/" in h]
     salesforce = [h for h in hrefs if "/lightning/r/Account/" in h]
     assert zendesk and salesforce and len(zendesk) + len(salesforce) == len(hrefs), hrefs[:5]
+    assert all(h.startswith("http://127.0.0.1:") for h in hrefs)  # a browser opens them without a warning
     with requests.Session() as http:
         for url in hrefs:
             resp = http.get(url, timeout=10)
@@ -54,6 +56,9 @@ def test_record_pages_show_the_record_escaped_and_404_for_unknown_ones(sandbox, 
     assert ticket_page.status_code == 200 and f"Ticket #{ticket['id']}" in ticket_page.text
     acc_page = requests.get(links.salesforce_record_url(account["Id"]), timeout=10)
     assert acc_page.status_code == 200 and html.escape(account["Name"], quote=True) in acc_page.text
+    lightning = sandbox.config.base_url("salesforce") + f"/lightning/r/Account/{account['Id'][:15]}/view"
+    assert lightning.startswith("https://")
+    assert requests.get(lightning, timeout=10).text == acc_page.text  # the same page over TLS
     assert requests.get(links.zendesk_org_url(999999999), timeout=10).status_code == 404
     assert requests.get(links.salesforce_record_url("001000000000000AAA"), timeout=10).status_code == 404
     links.reset()

@@ -5,6 +5,11 @@ The reports link records at the addresses the real agent UIs use: Zendesk
 `/lightning/r/<sObject>/<id>/view`. The sandbox answers those paths with a small HTML page of the
 stored record (every field, escaped: record values are customer text), or a 404 page naming
 what was not found. Nothing here writes, and the pages carry a CSP that allows no script.
+
+The Salesforce imitation speaks TLS with the sandbox's own CA, which browsers do not trust, so
+its record pages are also served over plain HTTP by the Zendesk imitation under
+`SALESFORCE_UI_PREFIX`; the sandbox's `salesforce_default` connection names that address as
+its `ui_url`, which the project's record links prefer (support_ops.links).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from starlette.routing import Route
 from sandbox.app import ServiceContext
 from sandbox.collections import ZD_ORGANIZATIONS, ZD_SATISFACTION_RATINGS, ZD_TICKETS, sf_collection
 
+SALESFORCE_UI_PREFIX = "/_sandbox/salesforce"
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 CSS = ("body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1f2933;background:#f6f7fb}"
        "header{background:#03363d;color:#fff;padding:14px 28px}header.sf{background:#032d60}"
@@ -91,11 +97,12 @@ def zendesk_routes(ctx: ServiceContext) -> list[Route]:
         rows += _fields(doc, skip=("name", "domain_names", "organization_fields"))
         return _page("Zendesk", f"Organization {doc.get('name') or oid}", rows)
 
-    return [Route("/agent/tickets/{id:int}", ticket), Route("/agent/organizations/{id:int}", organization)]
+    return [Route("/agent/tickets/{id:int}", ticket), Route("/agent/organizations/{id:int}", organization),
+            *salesforce_routes(ctx, prefix=SALESFORCE_UI_PREFIX)]
 
 
-def salesforce_routes(ctx: ServiceContext) -> list[Route]:
-    """`/lightning/r/<sObject>/<id>/view` (Lightning's record page path)."""
+def salesforce_routes(ctx: ServiceContext, prefix: str = "") -> list[Route]:
+    """`/lightning/r/<sObject>/<id>/view` (Lightning's record page path), under `prefix`."""
     from sandbox import soql
 
     async def record(request: Request) -> HTMLResponse:
@@ -109,4 +116,4 @@ def salesforce_routes(ctx: ServiceContext) -> list[Route]:
         rows += _fields(doc, skip=("Name", "Id", "attributes"))
         return _page("Salesforce", f"{sobject}: {doc.get('Name') or rid}", rows)
 
-    return [Route("/lightning/r/{sobject}/{record_id}/view", record)]
+    return [Route(prefix + "/lightning/r/{sobject}/{record_id}/view", record)]
