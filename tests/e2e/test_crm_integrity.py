@@ -7,6 +7,7 @@ over its stored documents). The run through Great Expectations must find exactly
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 import requests
@@ -105,12 +106,19 @@ def _slack_texts(sb) -> list[str]:
 
 
 @pytest.mark.parametrize("warehouse_url", ["sqlite"], indirect=True)
-def test_crm_integrity_dag_run(airflow_db, sandbox_factory, warehouse, monkeypatch):
+def test_crm_integrity_dag_run(airflow_db, sandbox_factory, warehouse, monkeypatch, caplog):
     sb = use_sandbox(monkeypatch, sandbox_factory(populate="generate"))
     extract(warehouse)
     defects = sb.store.get_meta(MANIFEST_KEY)["defects"]
+    caplog.set_level(logging.INFO)
     run = run_dag("crm_integrity", run_date=DAY1.isoformat())
     assert str(run.state).endswith("success")
+    # The task log: the check's own lines with absolute report links, none of GX's INFO chatter.
+    gx_noise = [r.getMessage() for r in caplog.records if "great_expectations" in r.name and r.levelno < logging.WARNING]
+    assert gx_noise == [], gx_noise[:5]
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("integrity summary: http") and f"/support-ops/reports/integrity/{DAY1}/" in m
+               for m in messages)
     found = stored(warehouse, DAY1)
     assert {c: found[c] for c in SEED_CHECKS} == {c: {str(x) for x in defects[c]} for c in SEED_CHECKS}
     texts = _slack_texts(sb)
