@@ -85,8 +85,8 @@ _SCHEDULES = [
     ("PNNCL8O", "FRT Hawk - AMER Easterly", "frt_east", "AMER"),
     ("PFR91E4", "FRT Hawk - AMER Westerly", "frt_west", "AMER"),
     ("PARKBKA", "SLA Hawk - AMER Easterly", "sla_east", "AMER"),
-    # The handbook links both SLA Hawk schedules to PARKBKA; ids must be unique here.
-    ("PARKW3T", "SLA Hawk - AMER Westerly", "sla_west", "AMER"),
+    # The handbook links both SLA Hawk schedules to PARKBKA, Easterly's page: the account has
+    # no "SLA Hawk - AMER Westerly" (planted on purpose, see PLANTED_ONCALL below).
     ("PTI56V1", "Support Manager - AMER", "sm_amer", "AMER"),
     ("PWBXTYX", "Support Manager - APAC", "sm_apac", "APAC"),
     ("PXQ2ZAZ", "Support Manager - EMEA", "sm_emea", "EMEA"),
@@ -103,7 +103,7 @@ _POLICIES = [
          (5, ["S:P8N34WC", "U:staff"]),
      ]),
     ("PNPWBEW", "US Federal Customer Emergency Rotation",
-     "Who is paged for a US Federal customer emergency.", 0, [
+     "Who is paged for a US Federal customer emergency.", 1, [  # planted: the handbook has no repeat
          (15, ["S:P89ZYHZ"]),
          (20, ["S:PTI56V1"]),
          (30, ["U:us_federal_leads"]),
@@ -114,7 +114,7 @@ _POLICIES = [
      ]),
     ("PSOXH3X", "Customer Support - SLA Hawk",
      "Scheduling only: who plays SLA Hawk. Should never page.", 0, [
-         (30, ["S:PARKBKA", "S:PARKW3T"]),
+         (30, ["S:PARKBKA"]),
      ]),
     ("PGNLUZ1", "Support Managers", "Which Support Manager is on call.", 0, [
          (30, ["S:PTI56V1", "S:PXQ2ZAZ", "S:PWBXTYX"]),
@@ -130,13 +130,61 @@ _SERVICES = [
      "#support_self-managed"),
     ("P8K2XHK", "Customer Support - US Federal",
      "Who is on call for Emergency Support for US Federal customers.", "PNPWBEW", None),
-    ("P6IRZCX", "FRT Hawk", "Who plays the FRT Hawk role. Scheduling only.", "PXMRPM3", None),
+    # planted: moved to the SLA Hawk policy, and the FRT Hawk policy deleted (PLANTED_ONCALL)
+    ("P6IRZCX", "FRT Hawk", "Who plays the FRT Hawk role. Scheduling only.", "PSOXH3X", None),
     ("PFUEHWO", "SLA Hawk", "Who plays the SLA Hawk role. Scheduling only.", "PSOXH3X", None),
     ("PTFI8XR", "Support Managers", "Which Support Manager is on call.", "PGNLUZ1",
      "#support-managers"),
     ("PSSATRM", "SSAT Reviewing Manager",
      "Tracking only: the Support Manager reviewing SSAT feedback this week.", "PSSATRP", None),
 ]
+
+
+# Schedules kept in a local time zone instead of UTC: (zone, rotation start, daily restriction
+# in local time). FRT Hawk - AMER Westerly is on Pacific time: Sunday 23:00 and 07:00-15:00
+# local are Monday 07:00 and 15:00-23:00 UTC in winter, an hour earlier in UTC in summer (a
+# real daylight-saving case; the coverage audit does not check FRT Hawk schedules).
+_LOCAL_SCHEDULES = {
+    "PFR91E4": ("America/Los_Angeles", "2019-11-03T23:00:00-08:00", ("07:00:00", 8)),
+}
+# Rotation starts other than Monday 07:00 UTC (planted: Support Manager - EMEA hands off on Tuesday).
+_ROTATION_STARTS = {"PXQ2ZAZ": "2019-10-08T07:00:00Z"}
+
+# What the seed plants on purpose for the on-call audits (docs/oncall.md): the only findings a
+# run on the seeded account may have. The coverage gap depends on `now` (planted_oncall_findings).
+PLANTED_ONCALL = [
+    ("schedule_missing", "SLA Hawk - AMER Westerly", "",
+     "the handbook links both SLA Hawk schedules to PARKBKA; the account has only Easterly"),
+    ("policy_rule_mismatch", "PSOXH3X", "", "SLA Hawk policy: rule 1 lacks SLA Hawk - AMER Westerly"),
+    ("policy_rule_mismatch", "PKV6GCH", "",
+     "Customer Emergency Rotation: rule 3 lacks the last of the handbook's eight people"),
+    ("policy_repeat_mismatch", "PNPWBEW", "", "US Federal policy repeats once; the handbook says no repeat"),
+    ("policy_missing", "Customer Support - FRT Hawk", "", "the FRT Hawk policy was deleted"),
+    ("service_without_policy", "P6IRZCX", "",
+     "FRT Hawk service moved to the SLA Hawk policy before its own policy was deleted"),
+    ("handoff_not_monday_0700", "PXQ2ZAZ", "LAYER_PXQ2ZAZ", "Support Manager - EMEA hands off Tuesday 07:00 UTC"),
+]
+
+
+def gap_handover(now: datetime) -> datetime:
+    """Where the planted coverage gap starts: Support Manager - APAC's first layer ends at the
+    first Monday 07:00 UTC at least 3 days after `now`; its second begins a day later."""
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    t = (now + timedelta(days=3)).astimezone(UTC)
+    monday = (t - timedelta(days=t.weekday())).replace(hour=7, minute=0, second=0, microsecond=0)
+    return monday if monday >= t else monday + timedelta(days=7)
+
+
+def planted_oncall_findings(now: datetime) -> list[dict[str, str]]:
+    """The findings the on-call audits must report on the seeded account at `now`, and no other."""
+    out = [{"check_name": c, "entity_id": e, "item": pd_id("layer:" + e) if i == "LAYER_" + e else i, "why": w}
+           for c, e, i, w in PLANTED_ONCALL]
+    start = gap_handover(now) + timedelta(hours=16)  # Monday 23:00: APAC's night with nobody
+    out.append({"check_name": "coverage_gap", "entity_id": "PWBXTYX", "item": _iso(start),
+                "why": f"Support Manager - APAC: nobody from {_iso(start)} to {_iso(start + timedelta(hours=8))}"
+                       " (the new layer starts a day after the old one ended)"})
+    return out
 
 
 def pd_id(text: str, prefix: str = "P") -> str:
@@ -202,16 +250,18 @@ def _user_ref(u: dict) -> dict:
 
 def _schedule(sid: str, name: str, members: list[dict], region: str | None) -> dict:
     restrictions = []
+    zone, rotation_start, local = _LOCAL_SCHEDULES.get(sid, ("UTC", _ROTATION_STARTS.get(sid, ROTATION_START),
+                                                            None))
     if region:
-        start, hours = REGION_HOURS[region]
+        start, hours = local or REGION_HOURS[region]
         restrictions = [{"type": "daily_restriction", "start_time_of_day": start,
                          "duration_seconds": hours * 3600}]
     layer = {
         "id": pd_id("layer:" + sid),
         "name": "Layer 1",
-        "start": ROTATION_START,
+        "start": rotation_start,
         "end": None,
-        "rotation_virtual_start": ROTATION_START,
+        "rotation_virtual_start": rotation_start,
         "rotation_turn_length_seconds": WEEK,
         "users": [{"user": _user_ref(u)} for u in members],
         "restrictions": restrictions,
@@ -223,8 +273,10 @@ def _schedule(sid: str, name: str, members: list[dict], region: str | None) -> d
         "type": "schedule",
         "summary": name,
         "name": name,
-        "description": f"Weekly rotation, hand-off Monday 07:00 UTC; on duty {hours}.",
-        "time_zone": "UTC",
+        "description": (f"Weekly rotation, hand-off Monday 07:00 UTC; on duty {hours}." if zone == "UTC" else
+                        f"Weekly rotation, hand-off Sunday 23:00 {zone}; on duty {local[0][:5]} {zone} "
+                        f"for {local[1]} hours."),
+        "time_zone": zone,
         "self": f"{PD_API}/schedules/{sid}",
         "html_url": f"{PD_WEB}/schedules/{sid}",
         "users": [_user_ref(u) for u in members],
@@ -261,6 +313,7 @@ def seed_pagerduty(store: Store, now: datetime) -> dict[str, int]:
             "self": f"{PD_API}/escalation_policies/{pid}",
             "html_url": f"{PD_WEB}/escalation_policies/{pid}",
         }
+    _plant(schedules, policies, pools, now)
     for pol in policies.values():
         for rule in pol["escalation_rules"]:
             for t in rule["targets"]:
@@ -296,6 +349,26 @@ def seed_pagerduty(store: Store, now: datetime) -> dict[str, int]:
     return {PD_USERS: len(users), PD_SCHEDULES: len(schedules),
             PD_ESCALATION_POLICIES: len(policies), PD_SERVICES: len(services),
             PD_INCIDENTS: len(incidents)}
+
+
+def _plant(schedules: dict[str, dict], policies: dict[str, dict], pools: dict[str, list[dict]],
+           now: datetime) -> None:
+    """The on-call findings planted on purpose (PLANTED_ONCALL, planted_oncall_findings)."""
+    # Customer Emergency Rotation, rule 3: the last of the eight people is no longer a target.
+    rule3 = policies["PKV6GCH"]["escalation_rules"][2]
+    rule3["targets"] = [t for t in rule3["targets"] if t["id"] != pools["staff"][-1]["id"]]
+    # The FRT Hawk policy was deleted (its service had been moved to the SLA Hawk policy).
+    del policies["PXMRPM3"]
+    # Support Manager - APAC: a new layer that starts a day after the old one ended.
+    apac = schedules["PWBXTYX"]
+    old = apac["schedule_layers"][0]
+    handover = gap_handover(now)
+    old["end"] = _iso(handover)
+    users = old["users"][1:] + old["users"][:1]
+    apac["schedule_layers"].append({**old, "id": pd_id("layer2:PWBXTYX"), "name": "Layer 2",
+                                    "start": _iso(handover + timedelta(days=1)), "end": None,
+                                    "rotation_virtual_start": _iso(handover), "users": users,
+                                    "restrictions": [dict(r) for r in old["restrictions"]]})
 
 
 def _epoch(iso: str) -> int:

@@ -16,7 +16,7 @@ from ..collections import MANIFEST_KEY
 from ..store import Store
 from .accounts import build_crm
 from .catalog import write_catalog, write_views
-from .manifest import compute_defects
+from .manifest import compute_defects, oncall_findings
 from .tickets import build_tickets
 from .users import build_users
 from .util import parse_now, rng_for, zd_time
@@ -65,6 +65,7 @@ def generate(store: Store, seed: int = 42, scale: float = 1.0, now: str | None =
         },
         "notes": {key: value for key, value in sorted(crm.notes.items())},
         "seed_ops": ops.get("seed_ops", "seeded"),
+        "oncall_findings": oncall_findings(now_epoch) if "seed_ops" not in ops else [],
     }
     store.set_meta(MANIFEST_KEY, manifest)
     log.info("sandbox: generated %s in %.1fs", manifest["counts"], time.monotonic() - started)

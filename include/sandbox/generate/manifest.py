@@ -84,3 +84,13 @@ def compute_defects(store: Store) -> dict[str, list]:
         if len(ids) >= 2:
             out["duplicate_salesforce_account"].update(ids)
     return {name: sorted(ids) for name, ids in out.items()}
+
+
+def oncall_findings(now_epoch: int) -> list[dict[str, str]]:
+    """The on-call audit findings the PagerDuty seed plants on purpose (docs/oncall.md): a run
+    on the seeded account at the generation time reports these and no other."""
+    from datetime import UTC, datetime
+
+    from ..seed_ops import planted_oncall_findings
+
+    return planted_oncall_findings(datetime.fromtimestamp(now_epoch, UTC))
