@@ -54,6 +54,9 @@ def test_record_pages_show_the_record_escaped_and_404_for_unknown_ones(sandbox, 
     assert org_page.status_code == 200 and html.escape(org["name"], quote=True) in org_page.text
     ticket_page = requests.get(links.zendesk_ticket_url(ticket["id"]), timeout=10)
     assert ticket_page.status_code == 200 and f"Ticket #{ticket['id']}" in ticket_page.text
+    rating = next(iter(sandbox.store.all(C.ZD_SATISFACTION_RATINGS)))
+    rated = requests.get(links.zendesk_ticket_url(rating["ticket_id"]), timeout=10).text
+    assert f"Satisfaction rating {rating['id']}" in rated and html.escape(str(rating["score"])) in rated
     acc_page = requests.get(links.salesforce_record_url(account["Id"]), timeout=10)
     assert acc_page.status_code == 200 and html.escape(account["Name"], quote=True) in acc_page.text
     lightning = sandbox.config.base_url("salesforce") + f"/lightning/r/Account/{account['Id'][:15]}/view"
