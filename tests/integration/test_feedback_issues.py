@@ -243,3 +243,77 @@ def test_export_commits_changed_months_only(warehouse, sb, gl):
     assert third["changed"] == 1 and len(commits(gl)) == n + 1
     assert commits(gl)[0].title == f"Feedback export: {month}"
     assert export.run(warehouse, gl=gl, dry_run=True)["changed"] == 0
+
+
+def test_first_response_and_the_report_page(warehouse, sb, gl, tmp_path):
+    from support_ops.feedback.report import write_report
+
+    seed_ratings(warehouse)
+    first = issues.run(warehouse, gl=gl, now=NOW)
+    who, user = expected_manager(gl)
+    person = {**next(u for u in gitlab_users() if u["id"] == user["id"]), "_token": "manager-token"}
+    sb.store.put(C.GL_USERS, person["id"], person, 0, person["id"])
+    as_manager = gitlab.Gitlab(gl.url, private_token="manager-token")
+    i2 = by_rating(gl)[2]
+    as_manager.projects.get(PROJECT).issues.get(i2.iid).notes.create({"body": "Looking into it."})
+    issues.run(warehouse, gl=gl, now=NOW)
+    rows = fstore.mappings(warehouse)
+    assert rows[2]["first_response_at"] is not None
+    assert all(rows[r]["first_response_at"] is None for r in rows if r != 2)  # the bot's notes do not count
+
+    path = write_report(warehouse, manager=first["manager"], assignee=first["assignee"], now=NOW, root=tmp_path)
+    page = path.read_text()
+    assert (tmp_path / "feedback" / "latest" / "index.html").exists()
+    assert f"SSAT reviewing manager on call:</b> {who.name}" in page and user["username"] in page
+    assert "Open feedback issues by reason and route" in page and "ssat-reason::not-timely" in page
+    assert page.count("<tr><td class='text'><a href=") == 7  # every open issue, linked
+    assert "<script>x" not in page
+    headline = json.loads((tmp_path / "headlines" / "feedback.json").read_text())
+    assert headline["figures"][0] == {"label": "open", "value": "7", "note": "", "status": "info"}
+
+
+def test_an_interrupted_create_is_found_by_its_marker_not_repeated(warehouse, sb, gl):
+    """A crash after GitLab created the issue but before the outcome was recorded."""
+    from support_ops import outbound
+    from support_ops.outbound import store as ostore
+
+    seed_ratings(warehouse)
+    out = issues.run(warehouse, gl=gl, now=NOW, max_issues=1)
+    assert out["created"] == 1
+    with warehouse.begin() as conn:  # as if the task died between the effect and its record
+        conn.execute(update(outbound_plans).where(outbound_plans.c.plan_id == out["plan_id"])
+                     .values(status="planned"))
+    ostore.mark(warehouse, out["plan_id"], ["feedback:issue:1"], status="pending")
+    fstore.forget_all(warehouse)
+    result = outbound.apply(warehouse, out["plan_id"], writer=issues.WRITER)
+    assert result.statuses["feedback:issue:1"] == "applied" and len(all_issues(gl)) == 1
+
+
+def test_command_line_dry_run_then_status(warehouse, sb, gl, capsys):
+    from support_ops.cli import main
+
+    seed_ratings(warehouse)
+    capsys.readouterr()
+    assert main(["feedback", "run", "--dry-run", "--max-issues", "3"]) == 0
+    printed = capsys.readouterr().out
+    out = json.loads(printed[printed.index("{\n"):])
+    assert out["dry_run"] is True and out["to_create"] == 3 and out["deferred"] == 4 and all_issues(gl) == []
+    assert main(["feedback", "status"]) == 0
+    assert "none recorded yet" in capsys.readouterr().out
+    issues.run(warehouse, gl=gl, now=NOW)
+    export.run(warehouse, gl=gl)
+    assert main(["feedback", "status"]) == 0
+    text = capsys.readouterr().out
+    assert "Feedback issues: 7 in GitLab, 7 open (bad 6, good 1)" in text
+    assert "Feedback export: 1 commit(s)" in text
+
+
+def test_above_the_circuit_breaker_nothing_is_sent(warehouse, sb, gl, monkeypatch):
+    from support_ops import outbound
+
+    seed_ratings(warehouse)
+    monkeypatch.setenv("SUPPORT_OPS_FEEDBACK_ISSUES_MAX_CHANGES", "3")
+    with pytest.raises(outbound.CapExceeded, match="7 changes planned, above the cap of 3.*max_issues"):
+        issues.run(warehouse, gl=gl, now=NOW)
+    assert all_issues(gl) == [] and fstore.mappings(warehouse) == {}
+    assert issues.run(warehouse, gl=gl, now=NOW, max_issues=3)["created"] == 3

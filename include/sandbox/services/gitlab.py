@@ -11,7 +11,8 @@ User search (`GET /users?search=`): the sandbox's token is an ordinary (non-admi
 on GitLab, a search matches username and name, and an e-mail address only as a user's public
 e-mail (exactly); lists show the basic user fields, `/users/:id` adds `public_email`. With
 `admin: true` in the GitLab credentials the token is an administrator: search also matches
-the primary `email`, and users show it.
+the primary `email`, and users show it. A user document may carry `_token` (never shown): a
+request with it acts as that person (their notes and issues are authored by them).
 
 Project ids may be numeric or URL-encoded paths (`gitlab-com%2Fsupport%2Ffeedback`), and file
 paths are URL-encoded too, so requests are dispatched on the raw (still encoded) path. Issue
@@ -180,7 +181,19 @@ class GitLab:
         auth = request.headers.get("authorization", "")
         if not given and auth.lower().startswith("bearer "):
             given = auth[7:].strip()
-        return bool(token) and given == token
+        if bool(token) and given == token:
+            request.state.actor = BOT
+            return True
+        # A person's own token (a data folder's user with `_token`): they act as themselves.
+        person = next((u for u in self.store.all(GL_USERS) if given and u.get("_token") == given), None)
+        if person is not None:
+            request.state.actor = self.basic_user(person)
+            return True
+        return False
+
+    @staticmethod
+    def actor(request: Request) -> dict:
+        return getattr(request.state, "actor", BOT)
 
     def project(self, ident: str) -> dict | None:
         if ident.isdigit():
@@ -250,7 +263,8 @@ class GitLab:
         parts = [unquote(p) for p in raw[len("/api/v4/"):].split("/") if p != ""]
         m = request.method
         if parts == ["user"]:  # python-gitlab compares web_url with the URL it was given
-            return _json({**BOT, "web_url": f"{self.web_base(request)}/{BOT['username']}"})
+            me = self.actor(request)
+            return _json({**me, "web_url": f"{self.web_base(request)}/{me['username']}"})
         if parts and parts[0] == "users":
             return self.users(request, parts[1:])
         if not parts or parts[0] != "projects":
@@ -458,7 +472,7 @@ class GitLab:
             "description": description, "state": "opened",
             "created_at": now, "updated_at": now, "closed_at": None, "closed_by": None,
             "labels": labels, "milestone": None, "assignees": assignees,
-            "assignee": assignees[0] if assignees else None, "author": BOT, "type": "ISSUE",
+            "assignee": assignees[0] if assignees else None, "author": self.actor(request), "type": "ISSUE",
             "issue_type": "issue", "user_notes_count": 0, "merge_requests_count": 0,
             "upvotes": 0, "downvotes": 0, "due_date": data.get("due_date"),
             "confidential": _truthy(data.get("confidential", False)),
@@ -594,7 +608,7 @@ class GitLab:
         now = self.now()
         nid = self.store.next_id(GL_NOTES, FIRST_NOTE_ID)
         note = {
-            "id": nid, "type": None, "body": text, "attachment": None, "author": BOT,
+            "id": nid, "type": None, "body": text, "attachment": None, "author": self.actor(request),
             "created_at": now, "updated_at": now, "system": False,
             "noteable_id": issue["id"], "noteable_type": "Issue", "noteable_iid": issue["iid"],
             "project_id": project["id"], "resolvable": False,

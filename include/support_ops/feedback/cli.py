@@ -55,8 +55,23 @@ def summary_lines(engine: Engine) -> list[str]:
     if not rows:
         return []
     c = Counter((score, state) for score, state in rows)
-    return [f"Feedback issues: {len(rows)} in GitLab, {sum(v for (_, s), v in c.items() if s == 'opened')} open "
-            f"(bad {c[('bad', 'opened')]}, good {c[('good', 'opened')]})"]
+    lines = [f"Feedback issues: {len(rows)} in GitLab, {sum(v for (_, s), v in c.items() if s == 'opened')} open "
+             f"(bad {c[('bad', 'opened')]}, good {c[('good', 'opened')]})"]
+    return lines + _export_lines(engine)
+
+
+def _export_lines(engine: Engine) -> list[str]:
+    """The feedback export's commits, from the outbound audit."""
+    from ..warehouse.schema import outbound_writes as w
+
+    with engine.connect() as conn:
+        commits = conn.execute(select(w.c.after, w.c.finished_at).where(
+            w.c.writer == "feedback_export", w.c.status == "applied").order_by(w.c.finished_at)).all()
+    if not commits:
+        return ["Feedback export: no commit yet"]
+    months = {path for after, _ in commits for path in (after or {}).get("files", {})}
+    return [f"Feedback export: {len(commits)} commit(s), {len(months)} month file(s) written, "
+            f"last {commits[-1][1]:%Y-%m-%d %H:%M} UTC"]
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -29,8 +29,19 @@ log = logging.getLogger(__name__)
 
 SCHEDULE = "SSAT Reviewing Manager"
 DEFAULT_MAX_ISSUES = 200
+
+
+@dataclass(frozen=True)
+class FeedbackWriter(Writer):
+    """The issue writes' circuit breaker: a setting only (the DAG's Param is max_issues)."""
+
+    def how_to_approve(self) -> str:
+        return (f"review the plan (`support_ops outbound show PLAN`), then raise the setting {self.setting} "
+                f"or trigger ssat_feedback_issues with a lower max_issues")
+
+
 # The outbound circuit breaker of the issue writes (creations are also limited by max_issues).
-WRITER = register_writer(Writer("feedback_issues", "gitlab", default_cap=1000))
+WRITER = register_writer(FeedbackWriter("feedback_issues", "gitlab", default_cap=1000))
 
 
 def feedback_project(conn_id: str = GITLAB_CONN_ID) -> str:
@@ -214,6 +225,8 @@ def run(engine: Engine, *, gl: Any = None, pd: Any = None, project: str | None =
     if not plan.writes:
         log.info("feedback issues: nothing to write (%d rating(s) since %s, %d issue(s))", len(ratings),
                  since_ts.isoformat(), len(found))
+        if not dry_run:
+            sync(engine, gl, project, now)  # states, labels and first responses people changed
         return out
     plan_id = outbound.plan(engine, WRITER, plan.writes, dry_run=dry_run, max_changes=max_changes)
     out["plan_id"] = plan_id
