@@ -74,9 +74,10 @@ def cmd_summary(args) -> int:
     from .feedback.cli import summary_lines as feedback_summary
     from .integrity import summary_lines as integrity_summary
     from .kpis.cli import summary_lines as kpi_summary
+    from .oncall.cli import summary_lines as oncall_summary
     from .org_sync.cli import summary_lines as org_sync_summary
 
-    for section in (kpi_summary, integrity_summary, org_sync_summary, feedback_summary):
+    for section in (kpi_summary, integrity_summary, org_sync_summary, feedback_summary, oncall_summary):
         lines = section(engine)
         if lines:
             print()
@@ -98,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     from .feedback.cli import add_cli as add_feedback_cli
     from .integrity import add_cli as add_integrity_cli
     from .kpis.cli import add_cli as add_kpis_cli
+    from .oncall.cli import add_cli as add_oncall_cli
     from .org_sync.cli import add_cli as add_org_sync_cli
     from .outbound.cli import add_cli as add_outbound_cli
 
@@ -106,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     add_outbound_cli(sub)
     add_org_sync_cli(sub)
     add_feedback_cli(sub)
+    add_oncall_cli(sub)
     args = p.parse_args(argv)
     try:
         return args.func(args)

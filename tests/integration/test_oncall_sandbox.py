@@ -66,3 +66,16 @@ def test_first_seen_is_carried_and_a_rerun_replaces_the_run(client, warehouse):
                         or r["item"] > SEED_NOW.isoformat())
     assert again["new"] == 0 and again["resolved"] == 0
     assert len(rows) == again["findings"]
+
+
+def test_the_command_line_audit_prints_findings_per_check_and_who_is_on_call(client, warehouse, capsys):
+    from support_ops.cli import main
+
+    assert main(["oncall", "audit", "--as-of", "2026-11-20T12:00:00Z"]) == 0
+    out = capsys.readouterr().out
+    assert "On-call audit 2026-11-20" in out
+    assert "  policy_missing                1" in out and "Customer Support - FRT Hawk" in out
+    assert "On call at 2026-11-20 12:00 UTC:" in out and "(Customer Emergencies - EMEA)" in out
+    assert "/support-ops/reports/oncall/2026-11-20/index.html" in out
+    assert main(["oncall", "show", "2026-11-20"]) == 0
+    assert main(["oncall", "show", "2026-01-01"]) == 1

@@ -18,6 +18,7 @@ KINDS = {
     "integrity": "CRM integrity summary",
     "data_docs": "Great Expectations validation results",
     "org_sync": "Organization sync report",
+    "oncall": "On-call roster and audit",
     "feedback": "Feedback issues report",
 }
 

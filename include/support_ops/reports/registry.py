@@ -27,6 +27,7 @@ CAPABILITIES: dict[str, str] = {
     "kpis": "Customer satisfaction (CSAT)",
     "integrity": "CRM data integrity",
     "org_sync": "Salesforce → Zendesk organization sync",
+    "oncall": "On-call (PagerDuty)",
     "feedback": "Feedback issues (SSAT)",
 }
 
