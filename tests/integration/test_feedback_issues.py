@@ -285,7 +285,8 @@ def test_an_interrupted_create_is_found_by_its_marker_not_repeated(warehouse, sb
                      .values(status="planned"))
     ostore.mark(warehouse, out["plan_id"], ["feedback:issue:1"], status="pending")
     fstore.forget_all(warehouse)
-    result = outbound.apply(warehouse, out["plan_id"], writer=issues.WRITER)
+    with issues.use_client(gl):
+        result = outbound.apply(warehouse, out["plan_id"], writer=issues.WRITER)
     assert result.statuses["feedback:issue:1"] == "applied" and len(all_issues(gl)) == 1
 
 

@@ -227,3 +227,14 @@ def test_user_lists_page_with_link_headers(gl):
     listed = gl.users.list(per_page=2, iterator=True)
     ids = [u.id for u in listed]
     assert len(ids) == len(set(ids)) >= 9 and listed.total_pages >= 5
+
+
+def test_issue_search_in_title_or_description(gl):
+    project = gl.projects.get(FEEDBACK)
+    a = project.issues.create({"title": "needle in title", "description": "plain"})
+    b = project.issues.create({"title": "plain", "description": "a needle in the description"})
+    iids = lambda **kw: sorted(i.iid for i in project.issues.list(search="needle", get_all=True, **kw))  # noqa: E731
+    assert iids() == sorted([a.iid, b.iid])
+    assert iids(**{"in": "title"}) == [a.iid] and iids(**{"in": "description"}) == [b.iid]
+    with pytest.raises(gitlab.GitlabListError):
+        project.issues.list(search="needle", **{"in": "body"})

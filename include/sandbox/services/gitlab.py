@@ -128,6 +128,7 @@ class IssueIndex:
     state: str
     labels: frozenset[str]
     text: str
+    title: str
     created_at: str
     updated_at: str
     author_id: int | None
@@ -166,6 +167,7 @@ class GitLab:
         return IssueIndex(
             iid=doc["iid"], state=doc["state"], labels=frozenset(doc.get("labels", [])),
             text=f"{doc.get('title') or ''}\n{doc.get('description') or ''}".lower(),
+            title=str(doc.get("title") or "").lower(),
             created_at=doc["created_at"], updated_at=doc["updated_at"],
             author_id=(doc.get("author") or {}).get("id"),
             assignee_ids=tuple(a["id"] for a in doc.get("assignees", [])),
@@ -492,6 +494,9 @@ class GitLab:
         state = q.get("state", "all")
         want = _labels(q.get("labels"))
         search = (q.get("search") or "").lower()
+        where = {w.strip() for w in (q.get("in") or "title,description").split(",") if w.strip()}
+        if not where <= {"title", "description"}:
+            return _bad("in does not have a valid value")
         iids = {int(v) for v in q.getlist("iids[]") + q.getlist("iids") if v.isdigit()}
         author = q.get("author_id")
         assignee = q.get("assignee_id")
@@ -506,7 +511,7 @@ class GitLab:
                 continue
             if want not in (["None"], ["Any"]) and not set(want) <= it.labels:
                 continue
-            if search and search not in it.text:
+            if search and not self._text_matches(it, search, where):
                 continue
             if iids and it.iid not in iids:
                 continue
@@ -527,6 +532,15 @@ class GitLab:
         keys = [f"{project['id']}:{it.iid}" for it in chunk]
         docs = {d["iid"]: d for d in self.store.get_many(GL_ISSUES, keys)}
         return _json([self.public_issue(docs[it.iid]) for it in chunk if it.iid in docs], headers=headers)
+
+    @staticmethod
+    def _text_matches(it: IssueIndex, search: str, where: set[str]) -> bool:
+        """GitLab's issue `search`, in the title and/or description (`in`)."""
+        if where == {"title"}:
+            return search in it.title
+        if where == {"description"}:
+            return search in it.text[len(it.title) + 1:]
+        return search in it.text
 
     @staticmethod
     def _assignee_matches(wanted: str, ids: tuple[int, ...]) -> bool:

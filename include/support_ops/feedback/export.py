@@ -119,7 +119,11 @@ def run(engine: Engine, *, gl: Any = None, project: str | None = None, dry_run: 
     from .issues import feedback_project, use_client
 
     project_path = project or feedback_project()
-    gl = use_client(gl or og.gitlab_client())
+    with use_client(gl or og.gitlab_client()) as client:
+        return _run(engine, client, project_path, dry_run)
+
+
+def _run(engine: Engine, gl: Any, project_path: str, dry_run: bool) -> dict[str, Any]:
     files = month_files(fstore.ratings_with_comment(engine))
     proj = gl.projects.get(project_path)
     branch = getattr(proj, "default_branch", None) or "main"

@@ -10,8 +10,10 @@ the table or a marker in GitLab names its issue, and the create's idempotency ke
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,11 +56,18 @@ def feedback_project(conn_id: str = GITLAB_CONN_ID) -> str:
     return str(project)
 
 
-def use_client(gl: Any) -> Any:
-    """Send this run's writes with the run's own client (a fresh one per task: the connection may
-    have changed since the target was first registered)."""
+@contextlib.contextmanager
+def use_client(gl: Any) -> Iterator[Any]:
+    """Send this run's writes with the run's own client (the connection may have changed since
+    the target was first registered); the target registered before is restored afterwards."""
+    from ..outbound import targets
+
+    before = targets.get(og.GitLabTarget.name)
     outbound.register(og.GitLabTarget(lambda: gl))
-    return gl
+    try:
+        yield gl
+    finally:
+        outbound.register(before)
 
 
 def _epoch(ts: dt.datetime | None) -> int:
@@ -190,8 +199,12 @@ def run(engine: Engine, *, gl: Any = None, pd: Any = None, project: str | None =
         raise ValueError(f"max_issues must not be negative, got {max_issues}")
     since_ts = parse_since(since, now) if since not in (None, "") else default_since(now)
     project = project or feedback_project()
-    gl = use_client(gl or og.gitlab_client())
+    with use_client(gl or og.gitlab_client()) as client:
+        return _run(engine, client, pd, project, since_ts, now, max_issues, dry_run, max_changes)
 
+
+def _run(engine: Engine, gl: Any, pd: Any, project: str, since_ts: dt.datetime, now: dt.datetime,
+         max_issues: int, dry_run: bool, max_changes: int | None) -> dict[str, Any]:
     ratings = fstore.ratings_since(engine, since_ts)
     found = gitlab_read.feedback_issues(gl, project)
     table = fstore.mappings(engine, project)
