@@ -17,6 +17,7 @@ from ..store import Store
 from .accounts import build_crm
 from .catalog import write_catalog, write_views
 from .manifest import compute_defects, oncall_findings
+from .shared_records import plant as plant_shared_records
 from .tickets import build_tickets
 from .users import build_users
 from .util import parse_now, rng_for, zd_time
@@ -67,6 +68,7 @@ def generate(store: Store, seed: int = 42, scale: float = 1.0, now: str | None =
         "seed_ops": ops.get("seed_ops", "seeded"),
         "oncall_findings": oncall_findings(now_epoch) if "seed_ops" not in ops else [],
     }
+    manifest.update(plant_shared_records(store, rng_for(seed, "shared_records"), now_epoch))
     store.set_meta(MANIFEST_KEY, manifest)
     log.info("sandbox: generated %s in %.1fs", manifest["counts"], time.monotonic() - started)
     return manifest

@@ -94,3 +94,91 @@ def oncall_findings(now_epoch: int) -> list[dict[str, str]]:
     from ..seed_ops import planted_oncall_findings
 
     return planted_oncall_findings(datetime.fromtimestamp(now_epoch, UTC))
+
+
+# -- shared organizations (docs/sharing.md), recomputed from the stored documents --------------
+SHARING_OPTIONS = {  # option -> (shared_tickets, shared_comments, selected users' access)
+    "own_tickets": (False, False, None), "view_all": (True, False, None),
+    "view_and_comment_all": (True, True, None), "selected_view": (False, False, "view"),
+    "selected_view_and_comment": (False, False, "comment"),
+}
+# What an organization-wide option already lets every end user do (a user's own access beyond it
+# needs a request of its own).
+ORG_WIDE_ALLOWS = {"own_tickets": (), "view_all": ("view",), "view_and_comment_all": ("view", "comment")}
+
+
+def _request_block(text: str) -> dict[str, str]:
+    inside, out = False, {}
+    for line in (text or "").splitlines():
+        if line.strip().startswith("```"):
+            if inside:
+                break
+            inside = line.strip() == "```shared-org"
+            continue
+        if inside and ":" in line:
+            key, value = line.split(":", 1)
+            out[key.strip().lower()] = value.strip()
+    return out
+
+
+def shared_org_findings(store: Store) -> dict[str, list]:
+    """Expected shared-organization findings: {check: sorted entity ids} (docs/sharing.md)."""
+    from ..collections import GL_ISSUES, ZD_USERS
+
+    latest: dict[int, tuple[int, str, set[str], str]] = {}  # org -> (iid, option, emails, state)
+    for issue in store.all(GL_ISSUES):
+        if issue.get("project_id") != 1002 or "shared-org::approved" not in (issue.get("labels") or []):
+            continue
+        block = _request_block(issue.get("description"))
+        try:
+            org_id = int(block.get("organization_id", ""))
+        except ValueError:
+            continue
+        option = block.get("option", "")
+        if option not in SHARING_OPTIONS:
+            continue
+        emails = {e.strip().lower() for e in block.get("users", "").replace(",", " ").split() if e.strip()}
+        if org_id not in latest or issue["iid"] > latest[org_id][0]:
+            latest[org_id] = (issue["iid"], option, emails, issue.get("state"))
+    out: dict[str, set] = {k: set() for k in ("shared_org_without_request", "shared_org_settings_mismatch",
+                                               "shared_org_request_not_applied", "shared_user_without_request")}
+    users: dict[int, list[dict]] = {}
+    for u in store.all(ZD_USERS):
+        if u.get("role") == "end-user" and u.get("active", True) and u.get("organization_id"):
+            users.setdefault(int(u["organization_id"]), []).append(u)
+    for org in store.all(ZD_ORGANIZATIONS):
+        if org.get("deleted_at"):
+            continue
+        oid = int(org["id"])
+        req = latest.get(oid)
+        members = users.get(oid, [])
+
+        def access(u: dict) -> str | None:
+            sees = u.get("ticket_restriction") == "organization"
+            comments = bool((u.get("user_fields") or {}).get("shared_org_comments"))
+            return "comment" if sees and comments else "view" if sees else None
+
+        if req is None:
+            if org.get("shared_tickets") or org.get("shared_comments"):
+                out["shared_org_without_request"].add(str(oid))
+            out["shared_user_without_request"].update(str(u["id"]) for u in members if access(u))
+            continue
+        _, option, emails, state = req
+        tickets, comments, selected = SHARING_OPTIONS[option]
+        ok = bool(org.get("shared_tickets")) == tickets and bool(org.get("shared_comments")) == comments
+        for u in members:
+            listed = selected is not None and (u.get("email") or "").lower() in emails
+            have = access(u)
+            if listed:
+                ok = ok and have == selected
+                if have == "comment" and selected == "view":
+                    out["shared_user_without_request"].add(str(u["id"]))
+            elif have and selected is not None:
+                out["shared_user_without_request"].add(str(u["id"]))
+            elif have and selected is None and have not in ORG_WIDE_ALLOWS[option]:
+                out["shared_user_without_request"].add(str(u["id"]))
+        listed_found = {(u.get("email") or "").lower() for u in members}
+        ok = ok and (selected is None or emails <= listed_found)
+        if not ok:
+            out["shared_org_settings_mismatch" if state == "closed" else "shared_org_request_not_applied"].add(str(oid))
+    return {k: sorted(v, key=int) for k, v in out.items()}

@@ -21,6 +21,7 @@ from sandbox.collections import (
 )
 
 from .record_pages import zendesk_routes
+from .zendesk_access import access_table
 from .zendesk_auth import authed, oauth_tokens
 from .zendesk_catalog import catalog_table
 from .zendesk_common import ZendeskError, list_response
@@ -96,6 +97,7 @@ def routes(ctx: ServiceContext) -> list[Route]:
         ("views/{id:int}.json", h["view"], ["GET"]),
     ]
     table += catalog_table(ctx)  # groups, fields, tags, macros, settings, search, ...
+    table += access_table(ctx)  # users' ticket access, update_many, targets, triggers
     out = [Route("/oauth/tokens", _oauth(ctx), methods=["POST"]), *zendesk_routes(ctx)]
     for path, handler, methods in table:
         wrapped = authed(ctx, handler)  # type: ignore[arg-type]
