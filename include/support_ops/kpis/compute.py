@@ -1,11 +1,12 @@
-"""From warehouse rows to the three CSAT contract tables (DESIGN §3 and §5).
+"""From warehouse rows to the three CSAT contract tables (docs/kpi-definitions.md, docs/data-contract.md).
 
 `classify(inputs)` decides, per solved ticket, everything the definitions ask (surveyed,
 responded, unsurveyed reason, bad-rating reason and route, segments, periods); `compute(inputs)`
 aggregates that into `csat_kpis`, `csat_unsurveyed` and `csat_bad_reasons`. Both are pure
 (pandas, no database) so the definitions are unit-tested on hand-made rows. `load_inputs`
-reads the warehouse and `refresh` replaces the periods in one transaction: rerunning it gives
-the same tables, and late changes (bad -> good, a re-solved ticket) move the periods they touch.
+reads the warehouse and `refresh` replaces the periods whose data changed (`incremental`
+decides which; all of them on request) in one transaction: rerunning it gives the same tables,
+and late changes (bad -> good, a re-solved ticket) move the periods they touch.
 """
 
 from __future__ import annotations
@@ -15,15 +16,29 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, String, Text, cast, delete, func, insert, select, tuple_
+from sqlalchemy import (
+    Connection,
+    Engine,
+    String,
+    Text,
+    and_,
+    cast,
+    delete,
+    func,
+    insert,
+    select,
+    tuple_,
+)
 
 from ..config import settings
 from ..warehouse import schema
 from . import definitions as d
+from . import incremental
 
 if TYPE_CHECKING:  # pandas is imported inside functions (DAG files must parse without it)
     import numpy as np
@@ -168,7 +183,7 @@ def _segment_name(value: Any, lower: bool = False) -> str:
 
 
 def classify(inputs: Inputs, mail_list_address: str | None = None) -> pd.DataFrame:
-    """One row per ticket of the cohort with every per-ticket decision of DESIGN §5.
+    """One row per ticket of the cohort with every per-ticket decision of docs/kpi-definitions.md.
 
     Columns: id, solved_at (naive UTC), week, month (period starts), score (the latest),
     surveyed, responded, good, bad (bools), unsurveyed_reason (None when surveyed),
@@ -332,17 +347,35 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 # -- the warehouse side -----------------------------------------------------------------------
 
-def load_inputs(engine: Engine) -> Inputs:
+@contextmanager
+def _connection(bind: Engine | Connection) -> Iterator[Connection]:
+    """The caller's connection (its transaction), or a new one from the engine."""
+    if isinstance(bind, Connection):
+        yield bind
+    else:
+        with bind.connect() as conn:
+            yield conn
+
+
+def load_inputs(bind: Engine | Connection, periods: Iterable[tuple[str, dt.date]] | None = None) -> Inputs:
     """Read what `compute` needs. Only solved, non-deleted tickets; timestamps and tags come
-    as text and are parsed vectorised (fast at a million tickets on both dialects)."""
+    as text and are parsed vectorised (fast at a million tickets on both dialects).
+
+    With `periods`, only the tickets solved inside them (whole periods: a week or month is
+    always recomputed from all of its tickets), their ratings and their requesters."""
     import pandas as pd
 
     tk, rt = schema.zd_tickets, schema.zd_satisfaction_ratings
-    with engine.connect() as conn:
+    cohort = incremental.cohort_filter()
+    if periods is not None:
+        cohort = and_(cohort, incremental.in_ranges(tk.c.solved_at, incremental.ranges(periods)))
+    with _connection(bind) as conn:
+        dialect = conn.dialect
+
         def frame(stmt, columns) -> pd.DataFrame:
             # The driver's own cursor: building a DataFrame from SQLAlchemy Row objects costs
             # several times the query itself at this size. The statements carry no user input.
-            sql = str(stmt.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+            sql = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
             cur = conn.connection.dbapi_connection.cursor()
             try:
                 cur.execute(sql)
@@ -358,12 +391,16 @@ def load_inputs(engine: Engine) -> Inputs:
         tickets = frame(
             select(tk.c.id, cast(tk.c.solved_at, String), tk.c.recipient, cast(tk.c.tags, Text),
                    tk.c.satisfaction_score, tk.c.requester_id, tk.c.organization_id, tk.c.ticket_form_id)
-            .where(tk.c.solved_at.is_not(None), tk.c.is_deleted.is_(False)),
+            .where(cohort),
             ("id", "solved_at", "recipient", "tags", "satisfaction_score", "requester_id",
              "organization_id", "ticket_form_id"))
-        ratings = frame(select(rt.c.id, rt.c.ticket_id, rt.c.score, rt.c.reason, cast(rt.c.updated_at, String))
-                        .where(rt.c.ticket_id.is_not(None)), RATING_COLUMNS)
-        users = frame(select(schema.zd_users.c.id, schema.zd_users.c.organization_id), USER_COLUMNS)
+        rating_q = select(rt.c.id, rt.c.ticket_id, rt.c.score, rt.c.reason, cast(rt.c.updated_at, String))
+        user_q = select(schema.zd_users.c.id, schema.zd_users.c.organization_id)
+        if periods is not None:
+            rating_q = rating_q.where(rt.c.ticket_id.in_(select(tk.c.id).where(cohort)))
+            user_q = user_q.where(schema.zd_users.c.id.in_(select(tk.c.requester_id).where(cohort)))
+        ratings = frame(rating_q.where(rt.c.ticket_id.is_not(None)), RATING_COLUMNS)
+        users = frame(user_q, USER_COLUMNS)
         orgs = frame(select(schema.zd_organizations.c.id, schema.zd_organizations.c.name,
                             schema.zd_organizations.c.support_level), ORG_COLUMNS)
         forms = frame(select(schema.zd_ticket_forms.c.id, schema.zd_ticket_forms.c.name), FORM_COLUMNS)
@@ -386,27 +423,34 @@ def load_inputs(engine: Engine) -> Inputs:
     return Inputs(tickets[list(TICKET_COLUMNS)], ratings, users, orgs, forms)
 
 
-def data_as_of(engine: Engine, now: dt.datetime | None = None) -> dt.datetime:
+def data_as_of(bind: Engine | Connection, now: dt.datetime | None = None) -> dt.datetime:
     """The newest ticket or rating change in the warehouse, capped at `now` (UTC).
 
     "Latest complete week" is judged against this, so a sandbox frozen in the past, or an
     extraction that stopped, does not make an empty week look complete.
     """
     now = now or dt.datetime.now(dt.UTC)
-    with engine.connect() as conn:
+    with _connection(bind) as conn:
         newest = [conn.execute(select(func.max(t.c.updated_at))).scalar()
                   for t in (schema.zd_tickets, schema.zd_satisfaction_ratings)]
     newest = [(v if v.tzinfo else v.replace(tzinfo=dt.UTC)) for v in newest if v is not None]
+    newest = [v.astimezone(dt.UTC) for v in newest]
     return min(now, max(newest)) if newest else now
 
 
-def replace_periods(conn, tables: KpiTables, periods: Iterable[tuple[str, dt.date]] | None = None) -> None:
+_TARGETS = (schema.csat_kpis, schema.csat_unsurveyed, schema.csat_bad_reasons)
+
+
+def replace_periods(conn, tables: KpiTables, periods: Iterable[tuple[str, dt.date]] | None = None) -> dict[str, int]:
     """Delete the periods being recomputed and insert the new rows (caller's transaction).
 
     `periods=None` means every period: the whole history was recomputed, so rows of periods
-    that no longer have any solved ticket disappear too.
+    that no longer have any solved ticket disappear too. With `periods`, only their rows are
+    written (the tickets read for a month also fill parts of weeks that are not recomputed).
+    Returns the rows written per table.
     """
-    targets = (schema.csat_kpis, schema.csat_unsurveyed, schema.csat_bad_reasons)
+    targets = _TARGETS
+    written = {}
     if periods is None:
         for table in targets:
             conn.execute(delete(table))
@@ -417,40 +461,73 @@ def replace_periods(conn, tables: KpiTables, periods: Iterable[tuple[str, dt.dat
                 conn.execute(delete(table).where(
                     tuple_(table.c.period_type, table.c.period_start).in_(keys[i:i + 200])))
     recs = tables.records()
+    wanted = None if periods is None else set(periods)
     for table in targets:
         rows = recs[table.name]
-        if periods is not None:
-            wanted = set(periods)
+        if wanted is not None:
             rows = [r for r in rows if (r["period_type"], r["period_start"]) in wanted]
         if rows:
             conn.execute(insert(table), rows)
+        written[table.name] = len(rows)
+    return written
 
 
-def refresh(engine: Engine, *, now: dt.datetime | None = None, mail_list_address: str | None = None) -> dict:
-    """Recompute every period from the warehouse and replace the tables in one transaction.
+@contextmanager
+def one_transaction(engine: Engine) -> Iterator[Connection]:
+    """The computation's single transaction, reading one consistent state of the warehouse.
 
+    PostgreSQL: REPEATABLE READ, so rows an extraction commits meanwhile are not half seen (a
+    concurrent second computation fails on its write and is retried). SQLite: BEGIN IMMEDIATE
+    (WAL readers go on; writers wait, up to the busy timeout, for this one)."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            yield conn
+
+
+def refresh(engine: Engine, *, now: dt.datetime | None = None, mail_list_address: str | None = None,
+            full: bool = False) -> dict:
+    """Recompute the periods whose data changed (every period when `full`, or when the last
+    computation left no state) and replace their rows, all in one transaction.
+
+    The tables come out the same as a full recompute's (tests/integration/test_kpis_incremental.py).
     Returns a small summary (references, not data) for XCom and logs.
     """
     started = time.monotonic()
     computed_at = now or dt.datetime.now(dt.UTC)
-    tables = compute(load_inputs(engine), mail_list_address)
-    as_of = data_as_of(engine, computed_at)
-    starts = [p for _, p in tables.periods]
     run_id = f"{computed_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-    with engine.begin() as conn:
-        replace_periods(conn, tables)
+    with one_transaction(engine) as conn:
+        plan = incremental.plan(conn, full=full)
+        periods = None if plan.full else sorted(plan.periods)
+        written = dict.fromkeys([t.name for t in _TARGETS], 0)
+        read = 0
+        if periods != []:  # nothing changed: nothing to read or replace
+            tables = compute(load_inputs(conn, periods), mail_list_address)
+            written = replace_periods(conn, tables, periods)
+            read = tables.tickets
+        incremental.finish(conn, plan, computed_at)
+        replaced = tables.periods if periods is None else periods
+        cohort = incremental.cohort_size(conn)
+        as_of = data_as_of(conn, computed_at)
+        starts = [p for _, p in replaced]
         seconds = round(time.monotonic() - started, 3)
         conn.execute(insert(schema.csat_kpi_runs), [{
             "run_id": run_id, "computed_at": computed_at, "data_as_of": as_of,
             "first_period": min(starts) if starts else None, "last_period": max(starts) if starts else None,
-            "periods": len(tables.periods), "tickets": tables.tickets, "seconds": seconds,
+            "periods": len(replaced), "tickets": cohort, "seconds": seconds,
         }])
     summary = {
         "run_id": run_id,
-        "tickets": tables.tickets,
-        "periods": len(tables.periods),
-        "rows": {"csat_kpis": len(tables.kpis), "csat_unsurveyed": len(tables.unsurveyed),
-                 "csat_bad_reasons": len(tables.bad_reasons)},
+        "mode": "full" if plan.full else "incremental",
+        "reason": plan.reason,
+        "changed": {"tickets": plan.changed_tickets, "ratings": plan.changed_ratings, **plan.changed_dimensions},
+        "tickets": cohort,
+        "tickets_read": read,
+        "periods": len(replaced),
+        "rows": written,
         "data_as_of": as_of.isoformat(),
         "latest_week": d.latest_complete("week", as_of).isoformat(),
         "latest_month": d.latest_complete("month", as_of).isoformat(),
@@ -461,4 +538,4 @@ def refresh(engine: Engine, *, now: dt.datetime | None = None, mail_list_address
 
 
 __all__ = ["Inputs", "KpiTables", "aggregate", "classify", "compute", "data_as_of", "inputs_from_records",
-           "load_inputs", "refresh", "replace_periods"]
+           "load_inputs", "one_transaction", "refresh", "replace_periods"]

@@ -319,6 +319,38 @@ csat_kpi_runs = Table(
     Column("seconds", Float, nullable=False),
 )
 
+# -- CSAT KPIs recomputed where the data changed (docs/kpi-definitions.md): what the last run counted --
+csat_kpi_tickets = Table(
+    "csat_kpi_tickets",
+    metadata,
+    Column("ticket_id", BigInteger, primary_key=True, autoincrement=False),
+    _ts("solved_at", nullable=False, comment="the solved_at the ticket was counted with"),
+    comment="The KPI cohort as last counted: a ticket solved again leaves its old period.",
+)
+
+csat_kpi_dimensions = Table(
+    "csat_kpi_dimensions",
+    metadata,
+    Column("dimension", String(16), primary_key=True, comment="user, organization or form"),
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("organization_id", BigInteger),
+    Column("name", String(255)),
+    Column("support_level", String(64)),
+    comment="The user, organization and form values the last KPI computation used.",
+)
+
+csat_kpi_marks = Table(
+    "csat_kpi_marks",
+    metadata,
+    Column("source", String(64), primary_key=True),
+    _ts("mark", nullable=False, comment="newest extracted_at the last KPI computation saw, capped at its run time"),
+    _ts("updated_at", nullable=False),
+)
+
+# Rows written since the last KPI computation are found by extracted_at.
+Index("ix_zd_tickets_extracted_at", zd_tickets.c.extracted_at)
+Index("ix_zd_satisfaction_ratings_extracted_at", zd_satisfaction_ratings.c.extracted_at)
+
 # -- CRM integrity (issue 6): one row per integrity run; the organization sync reads the status --
 integrity_runs = Table(
     "integrity_runs",
