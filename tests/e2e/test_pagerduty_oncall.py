@@ -44,6 +44,7 @@ def test_pagerduty_oncall_dag_run(airflow_db, sandbox_factory, warehouse, monkey
     assert page.count("<svg class='timeline'") >= 12
     assert "Support Manager - APAC" in page and "class='gap'" in page
     assert "https://gitlab.pagerduty.com/escalation_policies/PKV6GCH" in page
+    assert ">FRT Hawk (P6IRZCX)</a>" in page  # a service finding names the service
     [text] = _slack_texts(sb)
     assert text.startswith("*On call now*")
     for service in ("Customer Support:", "Customer Support - US Federal:", "Support Managers:"):

@@ -42,7 +42,8 @@ def run_lines(engine: Engine, run_date: dt.date | None = None) -> list[str]:
         lines.append(f"  {c:<26} {counts.get(c, 0):>4}" + (f"  ({new} new)" if new else ""))
         for f in (x for x in findings if x["check_name"] == c):
             d = f["details"] or {}
-            name = d.get("schedule") or d.get("policy") or d.get("service") or f["entity_id"]
+            name = d.get("service") if c == "service_without_policy" else d.get("schedule") or d.get("policy")
+            name = name or f["entity_id"]
             what = (f"{d.get('start')} – {d.get('end')}" if c == "coverage_gap" else d.get("reason") or "")
             lines.append(f"      {name}" + (f": {what}" if what else ""))
     lines.append(f"On call at {run['as_of']:%Y-%m-%d %H:%M} UTC:")

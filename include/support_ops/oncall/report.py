@@ -120,7 +120,10 @@ def _describe(f: dict) -> str:
 
 def _entity(f: dict) -> str:
     d = f["details"] or {}
-    name = d.get("schedule") or d.get("policy") or d.get("service") or f["entity_id"]
+    if f["check_name"] == "service_without_policy":
+        name = d.get("service") or f["entity_id"]
+    else:
+        name = d.get("schedule") or d.get("policy") or f["entity_id"]
     label = name if name == f["entity_id"] else f"{name} ({f['entity_id']})"
     return _link(d, label)
 
