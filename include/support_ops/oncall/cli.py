@@ -28,6 +28,7 @@ def run_lines(engine: Engine, run_date: dt.date | None = None) -> list[str]:
     """The findings per check and who is on call, of the run of `run_date` (default: latest)."""
     from . import store
     from .model import CHECK_NAMES
+    from .report import describe
 
     run = store.load_run(engine, run_date)
     if run is None:
@@ -44,7 +45,7 @@ def run_lines(engine: Engine, run_date: dt.date | None = None) -> list[str]:
             d = f["details"] or {}
             name = d.get("service") if c == "service_without_policy" else d.get("schedule") or d.get("policy")
             name = name or f["entity_id"]
-            what = (f"{d.get('start')} – {d.get('end')}" if c == "coverage_gap" else d.get("reason") or "")
+            what = "; ".join(describe(c, d))
             lines.append(f"      {name}" + (f": {what}" if what else ""))
     lines.append(f"On call at {run['as_of']:%Y-%m-%d %H:%M} UTC:")
     for d in run["now_on_call"] or []:

@@ -93,14 +93,14 @@ def _link(details: dict, label: Any) -> str:
     return kit.link(details.get("html_url"), label)
 
 
-def _describe(f: dict) -> str:
-    d = f["details"] or {}
-    c = f["check_name"]
-    if c == "coverage_gap":
-        return kit.e(f"{d.get('region')}: nobody from {d.get('start')} to {d.get('end')} ({d.get('minutes')} min)")
-    if c == "handoff_not_monday_0700":
-        return kit.e(f"{d.get('layer')}: {d.get('reason')} (time zone {d.get('time_zone')})")
-    if c == "policy_rule_mismatch":
+def describe(check_name: str, details: dict | None) -> list[str]:
+    """What a finding says, as plain lines (the page escapes them, the command line prints them)."""
+    d = details or {}
+    if check_name == "coverage_gap":
+        return [f"{d.get('region')}: nobody from {d.get('start')} to {d.get('end')} ({d.get('minutes')} min)"]
+    if check_name == "handoff_not_monday_0700":
+        return [f"{d.get('layer')}: {d.get('reason')} (time zone {d.get('time_zone')})"]
+    if check_name == "policy_rule_mismatch":
         out = []
         for x in d.get("differences") or []:
             if x.get("what") == "targets":
@@ -110,12 +110,16 @@ def _describe(f: dict) -> str:
                 out.append(f"rule {x['rule']}: waits {x['actual']} min, the handbook says {x['expected']}")
             else:
                 out.append(f"{x.get('what')}: {x.get('actual')}, the handbook says {x.get('expected')}")
-        return "<br>".join(kit.e(o) for o in out)
-    if c == "policy_repeat_mismatch":
-        return kit.e(f"repeats {d.get('actual')} time(s), the handbook says {d.get('expected')}")
-    if c == "service_without_policy":
-        return kit.e(d.get("reason"))
-    return kit.e(d.get("needed_for") and f"named in the handbook ({d['needed_for']})" or "")
+        return out
+    if check_name == "policy_repeat_mismatch":
+        return [f"repeats {d.get('actual')} time(s), the handbook says {d.get('expected')}"]
+    if check_name == "service_without_policy":
+        return [str(d.get("reason") or "")]
+    return [f"named in the handbook ({d['needed_for']})"] if d.get("needed_for") else []
+
+
+def _describe(f: dict) -> str:
+    return "<br>".join(kit.e(line) for line in describe(f["check_name"], f["details"]))
 
 
 def _entity(f: dict) -> str:

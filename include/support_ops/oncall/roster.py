@@ -81,7 +81,7 @@ def now_on_call(client: Any, expected: Expected, account: Account, at: dt.dateti
         people: list[dict[str, Any]] = []
         if pid:
             rows = client.list_all("oncalls", params={"escalation_policy_ids": [pid], "since": iso(at),
-                                                      "until": iso(at)})
+                                                      "until": iso(at + dt.timedelta(seconds=1))})
             rows = [r for r in rows if r.get("user") and (r.get("escalation_policy") or {}).get("id") == pid]
             if rows:
                 level = min(r.get("escalation_level") or 0 for r in rows)
