@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import os
 from pathlib import Path
 
 
@@ -70,6 +71,8 @@ def ensure_certificates(folder: Path) -> dict[str, Path]:
                     x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
                     x509.IPAddress(ipaddress.ip_address("::1")),
                 ]
+                # SANDBOX_TLS_NAMES: more host names the clients use (the compose file's "sandbox").
+                + [x509.DNSName(n.strip()) for n in os.environ.get("SANDBOX_TLS_NAMES", "").split(",") if n.strip()]
             ),
             critical=False,
         )
