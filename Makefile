@@ -35,12 +35,12 @@ PIP_PROGRESS := awk '/^Collecting /{n++; if (n % 25 == 1) {printf "    resolving
   /^Successfully installed/{done=NF-2} /^(ERROR|error|WARNING: )/{print; fflush()} \
   END{printf "    %d installed, %d already there\n", done, ok}'
 
-$(STAMP): requirements.txt constraints.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt requirements-sandbox.txt constraints.txt pyproject.toml
 	@test -x $(BIN)/python || { echo "==> install: creating the virtual environment $(VENV)"; $(PYTHON) -m venv $(VENV); }
 	@echo "==> install: upgrading pip"
 	@$(BIN)/python -m pip install --quiet --upgrade pip
-	@echo "==> install: requirements.txt (pinned)"
-	@set -o pipefail; $(BIN)/python -m pip install --progress-bar off -r requirements.txt | $(PIP_PROGRESS)
+	@echo "==> install: requirements.txt (the Airflow image's) + requirements-dev.txt (development, tests, sandbox), pinned"
+	@set -o pipefail; $(BIN)/python -m pip install --progress-bar off -r requirements.txt -r requirements-dev.txt | $(PIP_PROGRESS)
 	@echo "==> install: the project (editable)"
 	@$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
@@ -79,14 +79,21 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check .
 
-up: airflow-init
+# AIRFLOW_EXECUTOR=CeleryExecutor: the distributed mode (PostgreSQL, Redis, separate components);
+# scripts/up.sh migrates its PostgreSQL metadata DB, so the SQLite one is not prepared for it.
+UP_PREREQ := $(if $(filter CeleryExecutor,$(AIRFLOW_EXECUTOR)),install,airflow-init)
+
+up: $(UP_PREREQ)
 	@scripts/up.sh
 
+# Stops whichever mode runs: standalone's process group, or each distributed component's.
 down:
 	@scripts/stop_pidfile.sh $(RUN)/airflow.pid airflow
+	@for f in $(RUN)/airflow-worker-*.pid $(RUN)/airflow-{triggerer,scheduler,dag-processor,api-server}.pid; do \
+	  [ ! -f "$$f" ] || scripts/stop_pidfile.sh "$$f" "$$(basename "$$f" .pid)"; done
 	@scripts/stop_pidfile.sh $(RUN)/sandbox.pid sandbox
 
-check-up: airflow-init
+check-up: $(UP_PREREQ)
 	@scripts/check_up.sh
 
 env:
