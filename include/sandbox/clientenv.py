@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 
 from .config import SandboxConfig, load_credentials
+from .services.slack import channel_webhooks
 
 
 def connections(cfg: SandboxConfig) -> dict:
     """Airflow connections (the `airflow connections import` JSON shape) for this sandbox."""
     c = load_credentials(cfg.data_dir)
     zd, sf, pd, gl = c["zendesk"], c["salesforce"], c["pagerduty"], c["gitlab"]
-    return {
+    conns = {
         "zendesk_default": {
             "conn_type": "zendesk",
             "host": f"{zd['subdomain']}.zendesk.com",
@@ -47,13 +48,18 @@ def connections(cfg: SandboxConfig) -> dict:
             "conn_type": "http",
             "host": cfg.base_url("gitlab"),
             "password": gl["token"],
-            "extra": {"feedback_project": "gitlab-com/support/feedback"},
+            "extra": {"feedback_project": "gitlab-com/support/feedback",
+                      "support_ops_project": "gitlab-com/support/support-ops/support-ops-project"},
         },
         "slack_default": {
             "conn_type": "slackwebhook",
             "password": cfg.base_url("slack") + c["slack"]["webhook_path"],
         },
     }
+    # One incoming webhook per channel (docs/alerts.md): slack_breach_alerts, slack_feed_*, ...
+    for conn_id, (path, _channel) in channel_webhooks(c["slack"]).items():
+        conns[conn_id] = {"conn_type": "slackwebhook", "password": cfg.base_url("slack") + path}
+    return conns
 
 
 

@@ -22,6 +22,11 @@ PAGERDUTY_EVENTS_CONN_ID = "pagerduty_events_default"
 SLACK_CONN_ID = "slack_default"
 GITLAB_CONN_ID = "gitlab_default"
 
+# The Airflow pool (one slot) every task that calls Zendesk's incremental exports runs in, so
+# the shared cursors never race and the 10-requests-a-minute limit holds (docs/alerts.md).
+# Created by the project's setup (scripts/common.sh, `import_connections`).
+ZENDESK_INCREMENTAL_POOL = "zendesk_incremental"
+
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)

@@ -1,12 +1,17 @@
 """Sandbox imitation of Slack incoming webhooks, plus admin paths to read what was posted.
 
-A webhook is known when its path is the sandbox's credential (`webhook_path`) or was
-registered through `POST /_sandbox/webhooks {"path": "/services/T/B/X", "channel": "#name"}`.
+Slack's incoming webhooks are per channel: each URL posts to the one channel it was created
+for. The sandbox has one webhook per channel the pipelines use (`CHANNELS`: connection id ->
+channel), each with its own secret path derived from the sandbox's credential
+(`channel_webhooks`), plus the credential's own path (`slack_default`, channel
+`#support-ops`) and any registered through `POST /_sandbox/webhooks {"path":
+"/services/T/B/X", "channel": "#name"}`. Every message is recorded with its channel.
 Like Slack, answers are plain text: `ok`, `invalid_payload`, `no_service`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +24,27 @@ from starlette.routing import Route
 from ..collections import SLACK_MESSAGES
 
 WEBHOOKS_META = "slack_webhooks"  # {path: channel or None}, registered at runtime
+DEFAULT_CHANNEL = "#support-ops"  # where slack_default (pipeline notices, failures) posts
+# Connection id -> the channel its webhook posts to (docs/alerts.md).
+CHANNELS = {
+    "slack_breach_alerts": "#premium-breach-notifications",
+    "slack_feed_self_managed": "#zd-self-managed-feed",
+    "slack_feed_gitlab_com": "#zd-gitlab-com-feed",
+    "slack_view_counts": "#support-bot",
+}
+
+
+def channel_webhooks(credentials: dict) -> dict[str, tuple[str, str]]:
+    """Connection id -> (webhook path, channel): one secret path per channel, derived from the
+    credential's path so it stays the same for the life of the sandbox's data folder."""
+    own = str(credentials.get("webhook_path") or "")
+    secret = own.rsplit("/", 1)[-1]
+    out = {}
+    for conn_id, channel in CHANNELS.items():
+        digest = hashlib.sha256(f"{secret}:{conn_id}".encode()).hexdigest()
+        bot = "B0" + conn_id.removeprefix("slack_").replace("_", "").upper()[:9]
+        out[conn_id] = (f"/services/T0SANDBOX/{bot}/{digest[:24]}", channel)
+    return out
 
 
 def _iso(ts: float) -> str:
@@ -41,7 +67,9 @@ class Slack:
         hooks: dict[str, str | None] = dict(self.store.get_meta(WEBHOOKS_META, {}) or {})
         own = self.ctx.credentials.get("webhook_path")
         if own:
-            hooks.setdefault(own, None)
+            hooks.setdefault(own, DEFAULT_CHANNEL)
+        for path, channel in channel_webhooks(self.ctx.credentials).values():
+            hooks.setdefault(path, channel)
         return hooks
 
     @staticmethod
@@ -79,7 +107,7 @@ class Slack:
             "id": seq, "path": path, "team": parts[1] if len(parts) > 1 else None,
             "received_at": _iso(now), "ts": now, "text": text, "blocks": blocks,
             "attachments": data.get("attachments"),
-            "channel": data.get("channel") or hooks.get(path),
+            "channel": hooks.get(path) or data.get("channel"),  # an app webhook posts to its own channel
             "username": data.get("username"), "icon_emoji": data.get("icon_emoji"),
             "thread_ts": data.get("thread_ts"), "payload": data,
         }

@@ -28,6 +28,8 @@ from .zendesk_common import ZendeskError, list_response
 from .zendesk_incremental import cursor_export, time_export
 from .zendesk_misc import misc_handlers
 from .zendesk_orgs import org_routes_handlers
+from .zendesk_tickets_write import ticket_write_handlers
+from .zendesk_views import limited_count_many
 
 INCREMENTAL_PREFIX = "/api/v2/incremental/"
 
@@ -49,7 +51,7 @@ def _export(ctx: ServiceContext, kind: str, collection: str, key: str, path: str
 
 
 def routes(ctx: ServiceContext) -> list[Route]:
-    h = {**org_routes_handlers(ctx), **misc_handlers(ctx)}
+    h = {**org_routes_handlers(ctx), **misc_handlers(ctx), **ticket_write_handlers(ctx)}
     table: list[tuple[str, object, list[str]]] = [
         # incremental exports
         ("incremental/tickets/cursor.json",
@@ -88,11 +90,13 @@ def routes(ctx: ServiceContext) -> list[Route]:
         ("users/show_many.json", h["users_show_many"], ["GET"]),
         ("users/{id:int}.json", h["user"], ["GET"]),
         ("tickets.json", _ticket_list(ctx), ["GET"]),
+        ("tickets/update_many.json", h["tickets_update_many"], ["PUT"]),
+        ("tickets/show_many.json", h["tickets_show_many"], ["GET"]),
         ("tickets/{id:int}.json", h["ticket"], ["GET"]),
         # views
         ("views.json", h["views"], ["GET"]),
         ("views/count.json", h["views_count"], ["GET"]),
-        ("views/count_many.json", h["views_count_many"], ["GET"]),
+        ("views/count_many.json", limited_count_many(ctx, h["views_count_many"]), ["GET"]),
         ("views/{id:int}/count.json", h["view_count_one"], ["GET"]),
         ("views/{id:int}.json", h["view"], ["GET"]),
     ]

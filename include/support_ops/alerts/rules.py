@@ -48,6 +48,7 @@ class Ticket:
     support_level: str | None = None  # the organization's plan
     subject: str | None = None
     assignee: str | None = None
+    created_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ KINDS = {
     "org_sync": "Organization sync report",
     "oncall": "On-call roster and audit",
     "feedback": "Feedback issues report",
+    "alerts": "Ops notifications report",
 }
 
 

@@ -29,6 +29,7 @@ CAPABILITIES: dict[str, str] = {
     "org_sync": "Salesforce → Zendesk organization sync",
     "oncall": "On-call (PagerDuty)",
     "feedback": "Feedback issues (SSAT)",
+    "alerts": "Ops notifications (SLA-breach alerts, view counts)",
 }
 
 
