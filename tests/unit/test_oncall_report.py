@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from support_ops.oncall.expected import load
 from support_ops.oncall.report import digest_text, timeline
 
@@ -34,3 +36,14 @@ def test_the_digest_escapes_names_and_lists_each_service():
     assert "<!channel>" not in text and "&lt;!channel&gt;" in text and "@here" not in text
     assert "• Support Managers: _nobody_" in text
     assert "coverage_gap 1" in text and "policy_missing" not in text
+
+
+def test_as_of_is_read_strictly():
+    from support_ops.oncall.runner import resolve_as_of
+
+    assert resolve_as_of("2026-11-20T12:00:00Z") == dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
+    assert resolve_as_of("2026-11-20T13:00:00+01:00") == dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
+    assert resolve_as_of("2026-11-20") == dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
+    assert resolve_as_of(None).tzinfo is not None
+    with pytest.raises(ValueError, match="as_of must be an ISO 8601 time"):
+        resolve_as_of("next tuesday")
