@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from airflow.sdk import Param, dag, task
 
-from support_ops.config import settings
+from support_ops.config import ZENDESK_INCREMENTAL_POOL, settings
 from support_ops.dag_policy import DEFAULT_ARGS, ON_DAG_FAILURE, START_DATE
 from support_ops.schedules import FromNowCronTriggerTimetable
 
@@ -66,7 +66,7 @@ def _run_id(ti, *, last: bool = False) -> str:
     },
 )
 def salesforce_zendesk_org_sync():
-    @task
+    @task(pool=ZENDESK_INCREMENTAL_POOL)  # the organization export: one incremental Zendesk call at a time
     def refresh() -> dict:
         """Accounts and organizations, incrementally, so the plan starts from current data."""
         from support_ops.org_sync.tasks import refresh_task

@@ -20,6 +20,7 @@ from __future__ import annotations
 from airflow.sdk import Asset, dag, task
 
 from support_ops import assets
+from support_ops.config import ZENDESK_INCREMENTAL_POOL
 from support_ops.dag_policy import DEFAULT_ARGS, ON_DAG_FAILURE, START_DATE
 
 ASSETS = {name: Asset(assets.zendesk(name)) for name in assets.ZENDESK_STREAMS}
@@ -39,7 +40,7 @@ ASSETS = {name: Asset(assets.zendesk(name)) for name in assets.ZENDESK_STREAMS}
 def zendesk_extract():
     for name, asset in ASSETS.items():
 
-        @task(task_id=name)
+        @task(task_id=name, pool=ZENDESK_INCREMENTAL_POOL)  # one incremental Zendesk call at a time
         def extract(stream: str = name) -> dict:
             from support_ops.extract.changes import zendesk_stream
 
