@@ -25,7 +25,7 @@ TAGS = frozenset(
     {
         # capabilities
         "extract", "kpi", "integrity", "sync", "feedback", "alerts", "warehouse", "maintenance",
-        "reports", "oncall",
+        "reports", "oncall", "sharing", "ticket-records",
         # systems
         "zendesk", "salesforce", "pagerduty", "gitlab", "slack",
     }

@@ -20,7 +20,8 @@ KINDS = {
     "org_sync": "Organization sync report",
     "oncall": "On-call roster and audit",
     "feedback": "Feedback issues report",
-    "alerts": "Ops notifications report",
+    "shared_orgs": "Shared organizations audit",
+    "ticket_records": "Ticket records in Salesforce",
 }
 
 

@@ -29,7 +29,8 @@ CAPABILITIES: dict[str, str] = {
     "org_sync": "Salesforce → Zendesk organization sync",
     "oncall": "On-call (PagerDuty)",
     "feedback": "Feedback issues (SSAT)",
-    "alerts": "Ops notifications (SLA-breach alerts, view counts)",
+    "shared_orgs": "Shared organizations audit",
+    "ticket_records": "Ticket records in Salesforce",
 }
 
 
