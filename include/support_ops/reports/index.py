@@ -22,6 +22,7 @@ KINDS = {
     "feedback": "Feedback issues report",
     "shared_orgs": "Shared organizations audit",
     "ticket_records": "Ticket records in Salesforce",
+    "alerts": "Ops notifications report",
 }
 
 

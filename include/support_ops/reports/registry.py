@@ -31,6 +31,7 @@ CAPABILITIES: dict[str, str] = {
     "feedback": "Feedback issues (SSAT)",
     "shared_orgs": "Shared organizations audit",
     "ticket_records": "Ticket records in Salesforce",
+    "alerts": "Ops notifications (SLA-breach alerts, view counts)",
 }
 
 
