@@ -90,3 +90,19 @@ def test_report_page_and_headline(e2e):
     page = (e2e["reports"] / "feedback" / "latest" / "index.html").read_text()
     assert "Open feedback issues by reason and route" in page and "SSAT reviewing manager on call" in page
     assert (e2e["reports"] / "headlines" / "feedback.json").exists()
+
+
+def test_the_kpi_reports_bad_reason_table_links_to_the_feedback_page(e2e):
+    import re
+
+    from support_ops.kpis.compute import refresh
+    from support_ops.reports.kpi_report import write_report
+
+    refresh(e2e["engine"])
+    kpi_page = write_report(e2e["engine"], dt.date(2026, 11, 20), root=e2e["reports"])
+    text = kpi_page.read_text()
+    href = re.search(r"href='([^']*feedback/latest/index\.html)#by-reason'", text)
+    assert href, "no link to the feedback issues from the negative-feedback table"
+    target = (kpi_page.parent / href.group(1)).resolve()
+    assert target == (e2e["reports"] / "feedback" / "latest" / "index.html").resolve() and target.exists()
+    assert "id='by-reason'" in target.read_text()
