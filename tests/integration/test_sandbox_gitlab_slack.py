@@ -238,3 +238,11 @@ def test_issue_search_in_title_or_description(gl):
     assert iids(**{"in": "title"}) == [a.iid] and iids(**{"in": "description"}) == [b.iid]
     with pytest.raises(gitlab.GitlabListError):
         project.issues.list(search="needle", **{"in": "body"})
+
+
+def test_quick_actions_only_at_line_start_and_outside_code(gl):
+    project = gl.projects.get(FEEDBACK)
+    made = project.issues.create({"title": "t", "description": "please /close this\n~~~\n/close\n~~~\n\\/close"})
+    issue = project.issues.get(made.iid)
+    assert issue.state == "opened"
+    assert issue.description == "please /close this\n~~~\n/close\n~~~\n\\/close"
