@@ -7,9 +7,10 @@ GitLab on purpose: it also executes a command indented or inside a `>` quote, so
 customer text is tested against something that would run it. Scoped labels (`scope::value`)
 are exclusive, as on GitLab Premium: adding one removes the other of the same scope.
 
-User search (`GET /users?search=`): the sandbox's token is an ordinary (non-admin) bot, so, as
-on GitLab, a search matches username and name, and an e-mail address only as a user's public
-e-mail (exactly); lists show the basic user fields, `/users/:id` adds `public_email`. With
+User search (`GET /users?search=`; GitLab REST API docs, api/users.md, and gitlab-org/gitlab
+issue 352011: only administrators search by private e-mail): the sandbox's token is an ordinary
+(non-admin) bot, so, as on GitLab, a search matches username and name, and an e-mail address
+only as a user's public e-mail (exactly); lists show the basic user fields, `/users/:id` adds `public_email`. With
 `admin: true` in the GitLab credentials the token is an administrator: search also matches
 the primary `email`, and users show it. A user document may carry `_token` (never shown): a
 request with it acts as that person (their notes and issues are authored by them).
