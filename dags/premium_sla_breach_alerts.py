@@ -80,8 +80,9 @@ def premium_sla_breach_alerts():
 
         return breach_alerts_task(params)
 
-    @task(trigger_rule="all_done")
+    @task
     def report() -> dict:
+        """The report page and the home page headline (a failed step fails the run first)."""
         from support_ops.alerts.tasks import report_task
 
         return report_task()

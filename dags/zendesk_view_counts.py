@@ -40,8 +40,9 @@ def zendesk_view_counts():
 
         return view_counts_task(params)
 
-    @task(trigger_rule="all_done")
+    @task
     def report() -> dict:
+        """The report page and the home page headline (a failed step fails the run first)."""
         from support_ops.alerts.tasks import report_task
 
         return report_task()
