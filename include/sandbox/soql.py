@@ -226,7 +226,11 @@ class Schema:
                     continue
                 if isinstance(value, dict):
                     for sub, subval in value.items():
-                        if sub != "attributes":
+                        if sub != "attributes" and isinstance(subval, dict):  # Parent.Profile.Name
+                            for sub2, val2 in subval.items():
+                                if sub2 != "attributes":
+                                    note(f"{key}.{sub}.{sub2}", sub2, val2)
+                        elif sub != "attributes":
                             note(f"{key}.{sub}", sub, subval)
                 else:
                     note(key, key, value)
