@@ -9,7 +9,7 @@ from ..warehouse import get_engine, upgrade
 
 
 def run_task(params: dict[str, Any] | None = None, ds: str | None = None) -> dict[str, Any]:
-    """Reconcile the window, run the health checks, backfill when asked; fails when unhealthy."""
+    """Reconcile the window, run the health checks, backfill when asked."""
     from ..clients.salesforce import salesforce_client
     from ..clients.zendesk import SupportZendeskHook
     from .runner import run
