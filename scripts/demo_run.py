@@ -57,6 +57,8 @@ def plan(dags_folder: Path) -> tuple[list[str], dict[str, str]]:
     from support_ops import assets
 
     bag = DagBag(str(dags_folder))
+    for manual in [i for i, d in bag.dags.items() if type(d.timetable).__name__ == "NullTimetable"]:
+        bag.dags.pop(manual)  # manual-only DAGs (schedule=None: shared_org_apply) are not run
     consumes = {d.dag_id: _assets(getattr(d.timetable, "asset_condition", None))
                 for d in bag.dags.values()}
     produces = {d.dag_id: {o.uri for t in d.tasks for o in t.outlets if getattr(o, "uri", None)}

@@ -62,3 +62,80 @@ def test_the_audit_finds_exactly_the_planted_cases_and_keeps_first_seen(sb, ware
     assert rows and all(r["first_seen"] == DAY1 for r in rows)
     run = store.run_of(warehouse, DAY2)
     assert run["changes"]["checks"]["shared_org_without_request"]["resolved"] == 1
+
+
+# -- the manual apply ----------------------------------------------------------------------------
+from sandbox.collections import GL_ISSUES, GL_NOTES, ZD_USERS  # noqa: E402
+from support_ops.clients.zendesk import SupportZendeskHook  # noqa: E402
+from support_ops.sharing.apply import Refused, apply_request  # noqa: E402
+from support_ops.sharing.runner import refresh  # noqa: E402
+
+
+def apply(sb, engine, iid, **kw):
+    refresh(engine)
+    session, api = SupportZendeskHook().api_session()
+    return apply_request(engine, gl=gitlab_client(), project=support_ops_project(), iid=iid,
+                         members=store.load_users(engine), session=session, api=api, **kw)
+
+
+def notes(sb, iid):
+    return [n["body"] for n in sb.store.all(GL_NOTES) if n.get("project_id") == 1002 and n.get("noteable_iid") == iid]
+
+
+def issue(sb, iid):
+    return sb.store.get(GL_ISSUES, f"1002:{iid}")
+
+
+def access(sb, emails):
+    users = {u["email"]: u for u in sb.store.all(ZD_USERS)}
+    return {e: users[e]["ticket_restriction"] for e in emails}
+
+
+def test_an_approved_request_is_applied_commented_and_closed_once(sb, warehouse):
+    case = sb.store.get_meta(MANIFEST_KEY)["shared_orgs"]["planted"]["not_applied_selected_view"]
+    iid, emails = case["issue"], case["users"]
+    dry = apply(sb, warehouse, iid, dry_run=True)
+    assert dry["outcome"] == "dry_run" and len(dry["changes"]) == 2
+    assert access(sb, emails) == {e: "requested" for e in emails}
+    assert notes(sb, iid) == [] and issue(sb, iid)["state"] == "opened"
+    done = apply(sb, warehouse, iid)
+    assert done["outcome"] == "applied"
+    assert access(sb, emails) == {e: "organization" for e in emails}
+    [body] = notes(sb, iid)
+    assert "before" in body and "after" in body and emails[0].split("@")[0] in body.replace("\\", "")
+    assert issue(sb, iid)["state"] == "closed"
+    again = apply(sb, warehouse, iid)
+    assert again == {"issue": iid, "outcome": "unchanged", "changes": []}
+    assert len(notes(sb, iid)) == 1
+    audit_run(warehouse, gl=gitlab_client(), project=support_ops_project(), run_date=DAY1, notify=False)
+    assert str(case["organization_id"]) not in found(warehouse, DAY1).get("shared_org_request_not_applied", [])
+
+
+def new_request(org_id, ticket_id, option="view_all", users="", labels=("shared-org::approved",)):
+    from support_ops.sharing.requests import TEMPLATE
+
+    text = f"```shared-org\nzendesk_ticket: {ticket_id}\norganization_id: {org_id}\noption: {option}\nusers: {users}\n```\n"
+    made = gitlab_client().projects.get(support_ops_project()).issues.create(
+        {"title": "Shared organization request", "description": text, "labels": ",".join([TEMPLATE, *labels])})
+    return made.iid
+
+
+def test_refusals_leave_the_reason_on_the_issue_and_change_nothing(sb, warehouse):
+    planted = sb.store.get_meta(MANIFEST_KEY)["shared_orgs"]["planted"]
+    before = {o["id"]: (o["shared_tickets"], o["shared_comments"]) for o in sb.store.all(ZD_ORGANIZATIONS)}
+    tickets = {t["id"]: t for t in sb.store.all("zd_tickets") if t.get("organization_id")}
+    ticket_of = {t["organization_id"]: t["id"] for t in sorted(tickets.values(), key=lambda t: t["id"])}
+    org_a = planted["applied_ok"]["organization_id"]
+    other = next(o for o in ticket_of if o != org_a)
+    cases = [
+        (planted["not_approved"]["issue"], "not approved"),
+        (new_request(999_999, ticket_of[org_a]), "organization 999999 does not exist"),
+        (new_request(org_a, ticket_of[other]), f"is not from organization {org_a}"),
+        (new_request(org_a, ticket_of[org_a], "selected_view", "nobody@nowhere.example"), "no end user"),
+    ]
+    for iid, reason in cases:
+        with pytest.raises(Refused, match=reason):
+            apply(sb, warehouse, iid)
+        assert any(reason in n for n in notes(sb, iid)), iid
+        assert issue(sb, iid)["state"] == "opened"
+    assert {o["id"]: (o["shared_tickets"], o["shared_comments"]) for o in sb.store.all(ZD_ORGANIZATIONS)} == before

@@ -128,3 +128,41 @@ def test_widest_exposure_first_and_latest_approved_request_counts():
     found = audit.run_audit(orgs, users, [req(1, 3, "view_all", state="closed"), req(2, 3, "own_tickets", state="closed")])
     assert keys(found) == [(audit.WITHOUT_REQUEST, "organization", "2"), (audit.WITHOUT_REQUEST, "organization", "1"),
                            (audit.USER_WITHOUT_REQUEST, "user", "13")]
+
+
+# -- the apply DAG's refusals (support_ops.sharing.apply.refusal) ------------------------------
+from support_ops.sharing.apply import desired, refusal  # noqa: E402
+
+TICKET = {"id": 123, "organization_id": 77}
+MEMBERS = [user(10, 77), user(11, 77)]
+
+
+def ok_request(**kw):
+    return from_issue({"iid": 9, "title": "t", "state": "opened", "labels": [APPROVED],
+                       "description": block(**kw)})
+
+
+def test_an_approved_request_for_an_existing_organization_and_its_ticket_is_not_refused():
+    assert refusal(ok_request(option="selected_view", users="u10@x.example"), org(77), TICKET, MEMBERS) is None
+
+
+@pytest.mark.parametrize(("request_", "org_", "ticket", "reason"), [
+    (req(9, 77, "view_all", approved=False), org(77), TICKET, "not approved"),
+    (from_issue({"iid": 9, "title": "t", "state": "opened", "labels": [APPROVED], "description": "no block"}),
+     org(77), TICKET, "cannot be read"),
+    (ok_request(), None, TICKET, "organization 77 does not exist"),
+    (ok_request(), {**org(77), "deleted_at": "2026-01-01T00:00:00Z"}, TICKET, "organization 77 does not exist"),
+    (ok_request(), org(77), None, "ticket 123 does not exist"),
+    (ok_request(), org(77), {"id": 123, "organization_id": 5}, "ticket 123 is not from organization 77"),
+    (ok_request(option="selected_view", users="nobody@x.example"), org(77), TICKET, "no end user"),
+])
+def test_every_refusal_says_why(request_, org_, ticket, reason):
+    assert reason in refusal(request_, org_, ticket, MEMBERS)
+
+
+def test_a_selected_option_gives_the_listed_users_access_and_takes_it_from_the_others():
+    members = [user(10, 77), user(11, 77, "organization")]
+    want_org, want_users = desired(ok_request(option="selected_view_and_comment", users="u10@x.example"),
+                                   org(77, True), members)
+    assert want_org == {"shared_tickets": False, "shared_comments": False}
+    assert want_users == {10: "comment", 11: None}
