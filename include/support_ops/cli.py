@@ -71,13 +71,14 @@ def cmd_summary(args) -> int:
     for kind, paths in reports.items():
         if paths:
             print(f"{KINDS[kind]}: {paths[0]}")
+    from .alerts.cli import summary_lines as alerts_summary
     from .feedback.cli import summary_lines as feedback_summary
     from .integrity import summary_lines as integrity_summary
     from .kpis.cli import summary_lines as kpi_summary
     from .oncall.cli import summary_lines as oncall_summary
     from .org_sync.cli import summary_lines as org_sync_summary
 
-    for section in (kpi_summary, integrity_summary, org_sync_summary, feedback_summary, oncall_summary):
+    for section in (kpi_summary, integrity_summary, org_sync_summary, feedback_summary, oncall_summary, alerts_summary):
         lines = section(engine)
         if lines:
             print()
@@ -96,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("summary", help="warehouse tables and reports")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_summary)
+    from .alerts.cli import add_cli as add_alerts_cli
     from .feedback.cli import add_cli as add_feedback_cli
     from .integrity import add_cli as add_integrity_cli
     from .kpis.cli import add_cli as add_kpis_cli
@@ -109,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     add_org_sync_cli(sub)
     add_feedback_cli(sub)
     add_oncall_cli(sub)
+    add_alerts_cli(sub)
     args = p.parse_args(argv)
     try:
         return args.func(args)
