@@ -4,9 +4,10 @@
 Every 10 minutes (the seed's Zendesk automation ran only at the top of each hour, so its
 alerts came up to an hour late):
 
-- **refresh**: tickets and ticket metric events (SLA events), incrementally, through the same
-  streams and cursors as `zendesk_extract`, in the one-slot pool `zendesk_incremental` that
-  every incremental Zendesk call runs in; each stream's Asset is updated when rows changed.
+- **refresh**: tickets and ticket metric events (SLA events), and the organizations (their
+  plan) and users (assignees) they name, incrementally, through the same streams and cursors
+  as `zendesk_extract`, in the one-slot pool `zendesk_incremental` that every incremental
+  Zendesk call runs in; each stream's Asset is updated when rows changed.
 - **alert**: each open ticket's next breach from its SLA metric events (`apply_sla` + target
   + paused time). A ticket alerts once per SLA instance when it is not deleted, `new`/`open`/
   `hold`, priority `high`/`urgent`, on a premium-class plan (tag or organization's
@@ -29,7 +30,8 @@ from support_ops import assets
 from support_ops.config import ZENDESK_INCREMENTAL_POOL
 from support_ops.dag_policy import DEFAULT_ARGS, ON_DAG_FAILURE, START_DATE
 
-STREAMS = ("tickets", "ticket_metric_events")
+# Tickets and their SLA events, and the organizations (plan) and users (assignee) they name.
+STREAMS = ("tickets", "ticket_metric_events", "organizations", "users")
 
 
 @dag(

@@ -4,6 +4,13 @@ Every interval a few tickets are created (with metric sets and SLA events), some
 along their flow (new → open → pending → solved, surveys sent), customers rate solved
 tickets and now and then a bad rating is changed to good. Choices come from a RNG seeded
 with `cfg.seed`; timestamps are the real current time, so incremental exports see them.
+
+Now and then (`PREMIUM_RATE` of the steps) a customer on a premium-class plan (ultimate,
+premium, silver, gold) opens an urgent or high-priority ticket, whose first-reply SLA is
+applied at once: urgent ones are inside the 2-hour breach window from the start, high ones
+enter it two hours before their target, so the scheduled SLA-breach alerts have tickets to
+alert on while nobody answers them (those draws use their own RNG: the rest of the activity
+is the same as without them).
 """
 
 from __future__ import annotations
@@ -41,13 +48,18 @@ from .store import Store
 log = logging.getLogger("sandbox")
 OPEN = ("new", "open", "pending", "hold")
 WINDOW = 400  # how far back (in ids) live mode looks for tickets and ratings to update
+PREMIUM_RATE = 0.3  # share of steps in which a premium customer opens an urgent/high ticket
+PREMIUM_PLANS = ("ultimate", "premium", "silver", "gold")
 
 
 class LiveActivity:
     """One step of help-desk activity per `tick(now)`."""
 
-    def __init__(self, store: Store, rng: random.Random):
+    def __init__(self, store: Store, rng: random.Random, premium_rate: float = PREMIUM_RATE):
         self.store, self.rng = store, rng
+        # Its own generator, derived without drawing from `rng`.
+        self.sla_rng = random.Random(repr(rng.getstate()[1][:8]))
+        self.premium_rate = premium_rate
         self.agents = [u for u in store.page_by_seq(ZD_USERS, None, 500)
                        if u.get("role") in ("agent", "admin")] or [{"id": None,
                                                                      "default_group_id": None}]
@@ -80,15 +92,29 @@ class LiveActivity:
                 return found[0], org
         return None, None
 
+    def _premium_requester(self) -> tuple[dict | None, dict | None]:
+        """An end user whose organization is on a premium-class plan (None after 30 tries)."""
+        saved, self.rng = self.rng, self.sla_rng
+        try:
+            for _ in range(30):
+                user, org = self._requester()
+                plan = ((org or {}).get("organization_fields") or {}).get("support_level")
+                if user is not None and plan in PREMIUM_PLANS:
+                    return user, org
+            return None, None
+        finally:
+            self.rng = saved
+
     # -- activity -----------------------------------------------------------------
-    def create_ticket(self, now: int) -> int | None:
-        user, org = self._requester()
+    def create_ticket(self, now: int, *, premium: bool = False) -> int | None:
+        """A new ticket; `premium`: from a premium-class customer, urgent or high priority."""
+        user, org = self._premium_requester() if premium else self._requester()
         if user is None:
             return None
-        rng = self.rng
+        rng = self.sla_rng if premium else self.rng
         tid = self.store.next_id(ZD_TICKETS)
         plan = ((org or {}).get("organization_fields") or {}).get("support_level") or None
-        priority = rng.choice(["low", "normal", "normal", "high", "urgent"])
+        priority = rng.choice(["urgent", "high"] if premium else ["low", "normal", "normal", "high", "urgent"])
         form = rng.choice(list(FORMS))
         channel = rng.choice(["web", "web", "email", "api"])
         agent = rng.choice(self.agents)
@@ -159,7 +185,7 @@ class LiveActivity:
 
     def tick(self, now: int) -> dict[str, int]:
         rng = self.rng
-        done: dict[str, Any] = {"created": 0, "advanced": 0, "rated": 0, "changed": 0}
+        done: dict[str, Any] = {"created": 0, "advanced": 0, "rated": 0, "changed": 0, "premium": 0}
         for _ in range(rng.randint(1, 3)):
             if self.create_ticket(now) is not None:
                 done["created"] += 1
@@ -176,6 +202,8 @@ class LiveActivity:
         if bad and rng.random() < 0.5:
             self.rate(rng.choice(bad), now, score="good")
             done["changed"] += 1
+        if self.sla_rng.random() < self.premium_rate and self.create_ticket(now, premium=True) is not None:
+            done["premium"] += 1
         return done
 
 
