@@ -36,7 +36,7 @@ from support_ops.dag_policy import DEFAULT_ARGS, ON_DAG_FAILURE, START_DATE
     },
 )
 def shared_org_apply():
-    @task(retries=0)
+    @task
     def apply(params: dict | None = None) -> dict:
         """Check the request, apply its option, comment before -> after, close the issue."""
         from support_ops.sharing.tasks import apply_task

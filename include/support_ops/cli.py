@@ -77,8 +77,11 @@ def cmd_summary(args) -> int:
     from .kpis.cli import summary_lines as kpi_summary
     from .oncall.cli import summary_lines as oncall_summary
     from .org_sync.cli import summary_lines as org_sync_summary
+    from .sharing.cli import summary_lines as sharing_summary
+    from .ticket_records.report import summary_lines as ticket_records_summary
 
-    for section in (kpi_summary, integrity_summary, org_sync_summary, feedback_summary, oncall_summary, alerts_summary):
+    for section in (kpi_summary, integrity_summary, org_sync_summary, feedback_summary, oncall_summary,
+                    sharing_summary, ticket_records_summary, alerts_summary):
         lines = section(engine)
         if lines:
             print()
@@ -104,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     from .oncall.cli import add_cli as add_oncall_cli
     from .org_sync.cli import add_cli as add_org_sync_cli
     from .outbound.cli import add_cli as add_outbound_cli
+    from .sharing.cli import add_cli as add_sharing_cli
 
     add_kpis_cli(sub)
     add_integrity_cli(sub)
@@ -111,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     add_org_sync_cli(sub)
     add_feedback_cli(sub)
     add_oncall_cli(sub)
+    add_sharing_cli(sub)
     add_alerts_cli(sub)
     args = p.parse_args(argv)
     try:

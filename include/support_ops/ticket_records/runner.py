@@ -76,7 +76,10 @@ def run(engine: Engine, *, sf: Any, zendesk: tuple[Any, str], days: int = 7, as_
         db_upsert(conn, ticket_record_runs, [{"run_date": run_date, "checked_at": dt.datetime.now(dt.UTC),
                                               "days": int(days), "counts": counts, "health": health_state,
                                               "backfill": backfilled, "report": None}])
+    from .report import write_report
+
+    page = write_report(engine, run_date)
     log.info("ticket records %s (last %d days, %d tickets): %s; health %s; backfill %s", run_date, days,
              len(tickets), counts, health_state, backfilled)
     return {"run_date": run_date.isoformat(), "counts": counts, "health": health_state, "changes": changes["checks"],
-            "backfill": backfilled, "refreshed": refreshed}
+            "backfill": backfilled, "refreshed": refreshed, "report": page["url"]}
