@@ -139,3 +139,21 @@ def test_refusals_leave_the_reason_on_the_issue_and_change_nothing(sb, warehouse
         assert any(reason in n for n in notes(sb, iid)), iid
         assert issue(sb, iid)["state"] == "opened"
     assert {o["id"]: (o["shared_tickets"], o["shared_comments"]) for o in sb.store.all(ZD_ORGANIZATIONS)} == before
+
+
+def test_the_support_ops_project_serves_the_shipped_issue_template(sb):
+    from pathlib import Path
+    from urllib.parse import quote
+
+    import support_ops.sharing as sharing
+    from support_ops.sharing.requests import TEMPLATE, parse_block
+
+    shipped = (Path(sharing.__file__).parent / "templates" / f"{TEMPLATE}.md").read_text()
+    gl = gitlab_client()
+    pid = gl.projects.get(support_ops_project()).id
+    assert {"key": TEMPLATE, "name": TEMPLATE} in gl.http_get(f"/projects/{pid}/templates/issues")
+    served = gl.http_get(f"/projects/{pid}/templates/issues/{quote(TEMPLATE)}")["content"]
+    assert served == shipped
+    filled = served.replace("zendesk_ticket:", "zendesk_ticket: 1").replace("organization_id:", "organization_id: 2") \
+        .replace("option:\n", "option: view_all\n")
+    assert parse_block(filled) == {"ticket_id": 1, "organization_id": 2, "option": "view_all", "users": ()}

@@ -24,6 +24,7 @@ import random
 from typing import Any
 
 from ..collections import (
+    GL_FILES,
     GL_ISSUES,
     GL_PROJECTS,
     ZD_ORGANIZATIONS,
@@ -31,6 +32,7 @@ from ..collections import (
     ZD_TICKETS,
     ZD_USERS,
 )
+from ..seed_ops import file_doc
 from ..soql import format_datetime, make_id
 from ..store import Store
 from .util import DAY, zd_time
@@ -48,6 +50,31 @@ APPROVED = "shared-org::approved"
 TARGET_ID = 360_000_010_001
 TRIGGER_ID = 360_000_011_001
 RECORD_DAYS = 14  # records exist for tickets created or solved in the last two weeks
+
+# The project's `Shared Organization Request` issue template as the team installed it in the
+# Support Ops project (`.gitlab/issue_templates/`); a test keeps it equal to the shipped one.
+TEMPLATE_PATH = ".gitlab/issue_templates/Shared Organization Request.md"
+TEMPLATE_TEXT = """## Shared organization request
+
+<!-- Install: copy this file to .gitlab/issue_templates/ in the Support Ops project.
+     Fill in the block below and keep its keys; the shared_org_apply DAG reads it once the
+     issue is labelled shared-org::approved. -->
+
+Requested by the customer in the Zendesk ticket named below. Consider the security implications:
+a shared organization lets end users see (and perhaps comment on) each other's tickets.
+
+Options: `own_tickets`, `view_all`, `view_and_comment_all`, `selected_view`,
+`selected_view_and_comment` (the last two need the selected users' e-mail addresses).
+
+```shared-org
+zendesk_ticket:
+organization_id:
+option:
+users:
+```
+
+/label ~"Shared Organization Request"
+"""
 
 
 def request_description(ticket_id: int, org_id: int, option: str, users: list[str]) -> str:
@@ -169,6 +196,8 @@ def plant_sharing(store: Store, rng: random.Random, now: int) -> dict[str, Any]:
             project.setdefault("labels", []).append({"id": SUPPORT_OPS_PROJECT * 100 + j, "name": name,
                                                      "color": "#5cb85c", "description": "", "text_color": "#FFFFFF"})
     project["open_issues_count"] = sum(1 for i in issues if i["state"] == "opened")
+    store.put(GL_FILES, f"{SUPPORT_OPS_PROJECT}:main:{TEMPLATE_PATH}",
+              file_doc(SUPPORT_OPS_PROJECT, TEMPLATE_PATH, "main", TEMPLATE_TEXT.encode(), "0" * 40))
     store.put(GL_PROJECTS, SUPPORT_OPS_PROJECT, project, ts=0, seq=SUPPORT_OPS_PROJECT)
     return cases
 

@@ -40,6 +40,7 @@ from starlette.routing import Route
 
 from ..collections import GL_COMMITS, GL_FILES, GL_ISSUES, GL_NOTES, GL_PROJECTS, GL_USERS
 from ..seed_ops import file_doc
+from .gitlab_templates import issue_templates
 
 BOT = {"id": 4242, "username": "support-ops-bot", "name": "Support Ops Bot", "state": "active",
        "locked": False, "avatar_url": None, "web_url": "https://gitlab.com/support-ops-bot"}
@@ -295,6 +296,8 @@ class GitLab:
             return _json(self.public_commit(doc))
         if rest[:2] == ["repository", "files"] and len(rest) >= 3:
             return await self.files(request, project, rest[2], rest[3:] == ["raw"])
+        if rest[:2] == ["templates", "issues"] and m == "GET":  # gitlab_templates.py
+            return issue_templates(self.store, project, rest[2:])
         return _msg(404, "404 Not Found")
 
     def _paged(self, request: Request, items: list) -> Response:
