@@ -80,4 +80,8 @@ import_connections() {
   "$BIN/airflow" connections delete support_warehouse > /dev/null 2>&1 || true
   "$BIN/airflow" connections add support_warehouse --conn-type generic \
     --conn-extra "{\"sqlalchemy_url\": \"sqlite:///$SUPPORT_OPS_DATA_DIR/warehouse.db\"}" > /dev/null
+  # The one-slot pool of the tasks that call Zendesk's incremental exports (support_ops.config).
+  local pool
+  pool="$("$BIN/python" -c 'from support_ops.config import ZENDESK_INCREMENTAL_POOL as p; print(p)')"
+  "$BIN/airflow" pools set "$pool" 1 "Zendesk incremental exports: one at a time" > /dev/null
 }
