@@ -18,13 +18,14 @@ from sandbox.collections import ZD_TICKETS
 from sandbox.services.slack import CHANNELS
 from support_ops.clients.zendesk import SupportZendeskHook
 from tests.conftest import use_sandbox
+from tests.integration.test_alerts import populate
 
 RECORDED = Path(__file__).parents[1] / "fixtures" / "recorded" / "zendesk" / "organizations_update_many.json"
 
 
 @pytest.fixture
 def api(sandbox_factory, monkeypatch):
-    sb = use_sandbox(monkeypatch, sandbox_factory(populate="generate"))
+    sb = use_sandbox(monkeypatch, sandbox_factory(populate=populate))  # small: starts fast
     session, base = SupportZendeskHook().api_session()
     return sb, session, base
 

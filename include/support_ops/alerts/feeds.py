@@ -28,7 +28,7 @@ from .messages import feed_text
 from .targets import FEED
 
 log = logging.getLogger(__name__)
-FIRST_LOOKBACK = dt.timedelta(minutes=10)
+FIRST_LOOKBACK = dt.timedelta(hours=24)  # a first run lists the last day (cut to one message)
 
 
 @dataclass(frozen=True)
