@@ -269,3 +269,17 @@ def test_count_many_429_is_waited_out(sb, warehouse):
     views.run(warehouse, dry_run=True, policy=policy)
     out = views.run(warehouse, dry_run=True, policy=policy)
     assert out["zendesk_calls"]["rate_limited"] >= 1 and out["views"] == 5 and waits
+
+
+def test_summary_shows_what_was_posted(sb, warehouse):
+    """`support_ops summary` (what make demo prints at the end) lists the alerts and the messages."""
+    from support_ops.alerts.cli import summary_lines
+
+    assert summary_lines(warehouse) == []
+    refresh()
+    breach_alerts_task({})
+    feeds.run(warehouse)
+    lines = "\n".join(summary_lines(warehouse))
+    assert "2 premium SLA-breach alert(s) recorded, 2 tag(s) still on" in lines
+    assert "posted to slack_breach_alerts:" in lines and "posted to slack_feed_self_managed:" in lines
+    assert "Geo replication stuck" in lines
