@@ -2,6 +2,8 @@
 # make check-up: `make up`, then prove it through the REST API (health, the project's DAGs,
 # no import errors, the reports page) on AIRFLOW_PORT, that it listens on AIRFLOW_HOST only
 # (loopback by default), then `make down` and check nothing of ours still runs.
+# AIRFLOW_EXECUTOR=CeleryExecutor: the distributed mode, and scripts/check_celery.py on top
+# (every DAG succeeds on the Celery workers, per the metadata database).
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 fail() { echo "check-up FAILED: $*" >&2; make -s down > /dev/null 2>&1 || true; exit 1; }
@@ -66,8 +68,22 @@ page = urllib.request.urlopen(urllib.request.Request(f"{base}/support-ops/", hea
 assert "Support Ops" in page
 print(f"check-up: healthy; DAGs listed: {', '.join(ids)}; reports page served")
 PY
+if [ "$AIRFLOW_MODE" = celery ]; then
+  "$BIN/python" "$ROOT/scripts/check_celery.py" || fail "distributed mode checks"
+fi
+# The process groups make up recorded: nothing may be left in any of them after make down
+# (task processes rename themselves, so a command-line match alone would miss them).
+groups=$(cat "$RUN"/airflow*.pid "$RUN"/sandbox.pid 2> /dev/null || true)
 make -s down
 sleep 2
-left=$(pgrep -af "$ROOT/.venv/bin/(airflow|sandbox)" | grep -v pgrep || true)
+# Ours: this clone's programs running with this AIRFLOW_HOME (a test elsewhere may run its own
+# `make up` from the same clone with another AIRFLOW_HOME), and anything in the recorded groups.
+left=""
+for pid in $(pgrep -f "$ROOT/.venv/bin/(airflow|sandbox)" || true); do
+  tr '\0' '\n' < "/proc/$pid/environ" 2> /dev/null | grep -qxF "AIRFLOW_HOME=$AIRFLOW_HOME" || continue
+  left+="$(ps -o pid=,args= -p "$pid" || true)"$'\n'
+done
+for g in $groups; do left+=$(pgrep -ag "$g" || true); done
+left="${left%$'\n'}"
 [ -z "$left" ] || fail "processes still running after make down: $left"
 echo "check-up: make down left no process of ours running"

@@ -11,7 +11,13 @@ for v in AIRFLOW_HOME AIRFLOW__CORE__DAGS_FOLDER AIRFLOW__CORE__PLUGINS_FOLDER A
          AIRFLOW__CORE__EXECUTION_API_SERVER_URL; do
   printf "export %s='%s'\n" "$v" "${!v}"
 done
+if [ "$AIRFLOW_MODE" = celery ]; then  # AIRFLOW_EXECUTOR=CeleryExecutor: the distributed mode's
+  for v in AIRFLOW_EXECUTOR AIRFLOW__CELERY__BROKER_URL AIRFLOW__CELERY__RESULT_BACKEND \
+           AIRFLOW__CELERY__WORKER_CONCURRENCY AIRFLOW__CORE__HOSTNAME_CALLABLE; do
+    printf "export %s='%s'\n" "$v" "${!v}"
+  done
+fi
 if [ -x "$ROOT/.venv/bin/sandbox" ]; then
   "$ROOT/.venv/bin/sandbox" env
-  echo "export AIRFLOW_CONN_SUPPORT_WAREHOUSE='sqlite:///$SUPPORT_OPS_DATA_DIR/warehouse.db'"
+  echo "export AIRFLOW_CONN_SUPPORT_WAREHOUSE='$WAREHOUSE_URL'"
 fi

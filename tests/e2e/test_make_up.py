@@ -3,18 +3,25 @@ loopback only, scheduled runs succeed, and `make down` leaves no process of ours
 (scripts/check_up.sh does the checking) — while something else holds port 8080. `make up`
 and `make demo` refuse, saying so, when the port they need is taken by something else.
 
-It starts Airflow standalone, so it runs under CI (CI=true) or when SUPPORT_OPS_TEST_UP=1.
+The distributed mode (AIRFLOW_EXECUTOR=CeleryExecutor): `make check-up` on fresh PostgreSQL
+databases of its own, every DAG's runs succeed on the two Celery workers — which the test reads
+back from the metadata database — and `make down` leaves nothing running; `make up` says what
+it needs when PostgreSQL or Redis does not answer.
+
+It starts Airflow, so it runs under CI (CI=true) or when SUPPORT_OPS_TEST_UP=1.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[2]
 WANTED = os.environ.get("CI", "").lower() == "true" or os.environ.get("SUPPORT_OPS_TEST_UP") == "1"
@@ -71,3 +78,81 @@ def test_check_up_on_another_port_while_8080_is_taken(other_8080):
     assert "scheduled runs succeeded" in text
     assert "make down left no process of ours running" in text
     assert not _port_busy(PORT)
+
+
+# The distributed mode, on databases and a Redis database number of its own.
+CELERY_PORT = 8094
+E2E_DBS = {"SUPPORT_OPS_AIRFLOW_DB": "support_ops_e2e_airflow",
+           "SUPPORT_OPS_WAREHOUSE_DB": "support_ops_e2e_warehouse"}
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
+
+
+def _celery_env(**extra: str) -> dict[str, str]:
+    return _env(AIRFLOW_EXECUTOR="CeleryExecutor", AIRFLOW_PORT=str(CELERY_PORT),
+                SUPPORT_OPS_REDIS_DB="3", **E2E_DBS, **extra)
+
+
+def _drop_e2e_databases() -> None:
+    engine = sa.create_engine(f"{PG}/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        for name in E2E_DBS.values():
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture
+def fresh_databases() -> Iterator[None]:
+    """The distributed mode's metadata DB and warehouse, created by `make up`, dropped after."""
+    _drop_e2e_databases()
+    yield
+    _drop_e2e_databases()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_distributed_mode_says_what_it_needs_when_postgres_or_redis_is_absent():
+    port = _free_port()
+    out = subprocess.run(["make", "-s", "up"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                         env=_celery_env(SUPPORT_OPS_PG_PORT=str(port)))
+    assert out.returncode != 0
+    assert f"PostgreSQL does not answer on 127.0.0.1:{port}" in out.stderr, out.stderr[-2000:]
+    out = subprocess.run(["make", "-s", "up"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                         env=_celery_env(SUPPORT_OPS_REDIS_HOST="127.0.0.2", SUPPORT_OPS_REDIS_PORT=str(port)))
+    assert out.returncode != 0
+    assert f"Redis does not answer on 127.0.0.2:{port}" in out.stderr, out.stderr[-2000:]
+    assert not list((ROOT / ".airflow/run").glob("*.pid"))  # nothing was started
+
+
+def test_check_up_in_the_distributed_mode_runs_every_dag_on_the_celery_workers(fresh_databases):
+    if _port_busy(CELERY_PORT):
+        pytest.fail(f"port {CELERY_PORT} is already in use: stop whatever runs there and rerun")
+    out = subprocess.run(["make", "-s", "check-up"], cwd=ROOT, env=_celery_env(),
+                         capture_output=True, text=True, timeout=1200)
+    text = out.stdout + out.stderr
+    assert out.returncode == 0, text[-6000:]
+    assert "distributed mode: CeleryExecutor" in text
+    assert f"check-up: Airflow listens on 127.0.0.1:{CELERY_PORT}" in text
+    assert "scheduled runs succeeded on the Celery workers" in text
+    assert "reports written on the workers are served" in text
+    assert "make down left no process of ours running" in text
+    assert not _port_busy(CELERY_PORT)
+
+    # Read back from the metadata database which host ran each task: a Celery worker, always.
+    engine = sa.create_engine(f"{PG}/{E2E_DBS['SUPPORT_OPS_AIRFLOW_DB']}")
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT dag_id, hostname, count(*) AS n FROM task_instance WHERE state = 'success' "
+            "GROUP BY dag_id, hostname")).all()
+    engine.dispose()
+    node = socket.gethostname()
+    hosts = {r.hostname for r in rows}
+    assert hosts <= {f"worker-1@{node}", f"worker-2@{node}"}, hosts
+    dags = sorted(p.stem for p in (ROOT / "dags").glob("*.py") if not p.name.startswith("_"))
+    assert sorted({r.dag_id for r in rows}) == dags  # every DAG ran, all of it on the workers
+    per_worker = re.search(r"task instances per Celery worker \(metadata DB\): (.*)", text)
+    assert per_worker, text[-3000:]
+    print(f"tasks per Celery worker: {per_worker.group(1)}")
