@@ -7,9 +7,10 @@ ratings, organizations, ticket forms or users (any one of them triggers a run):
 - **compute**: `csat_kpis` (CSAT = good / (good + bad), response rate = responded / surveyed,
   coverage = surveyed / solved; per ISO week and calendar month, overall, by support level and
   by ticket form), `csat_unsurveyed` (merged, mail_list, gitlab_team, other) and
-  `csat_bad_reasons` (reason and route: product or support_managers). Every period is replaced
-  in one transaction, so reruns give the same tables and late rating changes move the periods
-  they touch. Definitions: DESIGN §5.
+  `csat_bad_reasons` (reason and route: product or support_managers). Only the periods holding
+  changed tickets, ratings, users, organizations or forms are recomputed (Param `full_recompute`:
+  every period), in one transaction, so reruns give the same tables and late rating changes move
+  the periods they touch. Definitions: docs/kpi-definitions.md.
 - **report**: the KPI report page under *Browse → Support Ops reports* (`kpis/<run date>/`,
   and `kpis/latest/`).
 - **alert**: when the latest complete week's CSAT is below the target (95% by default,
@@ -45,15 +46,17 @@ TRIGGERS = (
     params={
         "dry_run": Param(False, type="boolean",
                          description="Log the below-target Slack message instead of sending it."),
+        "full_recompute": Param(False, type="boolean",
+                                description="Recompute every period, not only those whose data changed."),
     },
 )
 def csat_kpis():
     @task
-    def compute() -> dict:
-        """Recompute the KPI tables; returns period references and counts."""
+    def compute(params=None) -> dict:
+        """Recompute the KPI tables where the data changed; returns period references and counts."""
         from support_ops.kpis.tasks import compute_task
 
-        return compute_task()
+        return compute_task(full_recompute=bool((params or {}).get("full_recompute", False)))
 
     @task
     def report(summary: dict, dag_run=None) -> dict:

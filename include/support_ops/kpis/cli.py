@@ -27,7 +27,8 @@ def add_cli(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--to", dest="end", help="last period (default: the latest)")
     p.add_argument("--segment", choices=d.SEGMENT_TYPES, default="all")
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--refresh", action="store_true", help="recompute the KPI tables first")
+    p.add_argument("--refresh", action="store_true", help="recompute the KPI tables first (where the data changed)")
+    p.add_argument("--full", action="store_true", help="with --refresh: recompute every period")
     p.set_defaults(func=cmd_kpis)
     return p
 
@@ -98,7 +99,7 @@ def cmd_kpis(args: argparse.Namespace) -> int:
     if getattr(args, "refresh", False):
         from .compute import refresh
 
-        refresh(engine)
+        refresh(engine, full=getattr(args, "full", False))
     rows = kpi_rows(engine, args.period, args.start, args.end, args.segment)
     if args.format == "json":
         out = [{**{k: r[k] for k in ("period_type", "segment_type", "segment_value", *KPI_FIELDS)},

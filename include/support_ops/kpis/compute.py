@@ -510,7 +510,8 @@ def refresh(engine: Engine, *, now: dt.datetime | None = None, mail_list_address
             read = tables.tickets
         incremental.finish(conn, plan, computed_at)
         replaced = tables.periods if periods is None else periods
-        cohort = incremental.cohort_size(conn)
+        cohort = plan.cohort if plan.cohort is not None else (
+            read if periods is None else incremental.cohort_size(conn))
         as_of = data_as_of(conn, computed_at)
         starts = [p for _, p in replaced]
         seconds = round(time.monotonic() - started, 3)

@@ -5,9 +5,11 @@ changed data. Three small tables say what the last computation saw (docs/kpi-def
 "When the tables change"):
 
 - `csat_kpi_marks`: per source table (`zd_tickets`, `zd_satisfaction_ratings`) the newest
-  `extracted_at` seen. Every write of an extracted row sets `extracted_at` to the time its page
-  was read, so rows newer than the mark (minus `LOOKBACK`, for pages committed while the last
-  computation ran) are the changed ones.
+  `extracted_at` seen and when (`updated_at`). Every write of an extracted row sets
+  `extracted_at` to the time its page was read, shortly before the page commits; so the rows
+  changed since are those newer than the mark, or than `LOOKBACK` before the last computation
+  ran, whichever is older: a page read before that computation but committed after it is
+  caught too.
 - `csat_kpi_tickets`: each counted ticket and the `solved_at` it was counted with, so a ticket
   solved again (or deleted) leaves its old period: its old and its new period are recomputed.
 - `csat_kpi_dimensions`: the user -> organization, organization -> name and plan, form -> name
@@ -46,8 +48,7 @@ from ..warehouse import schema
 from ..warehouse.upsert import upsert
 from . import definitions as d
 
-# Rows written while the last computation ran carry an `extracted_at` a little older than the
-# mark it saved (a page's time is taken before its transaction commits): look that far back.
+# The longest a page may take from being read (its `extracted_at`) to being committed.
 LOOKBACK = dt.timedelta(minutes=10)
 MARKED = (schema.zd_tickets, schema.zd_satisfaction_ratings)
 _CHUNK = 500
@@ -64,6 +65,7 @@ class Plan:
     changed_tickets: int = 0
     changed_ratings: int = 0
     changed_dimensions: dict[str, int] = field(default_factory=dict)
+    cohort: int | None = None  # solved, non-deleted tickets (counted by an incremental plan)
 
     @property
     def full(self) -> bool:
@@ -189,8 +191,10 @@ def _tickets_of_dimensions(conn: Connection, changed: dict[str, list[int]]) -> l
 # -- marks and the counted tickets --------------------------------------------------------------
 
 def read_marks(conn: Connection) -> dict[str, dt.datetime]:
+    """Per source table, the `extracted_at` after which rows count as changed."""
     m = schema.csat_kpi_marks
-    return {r.source: _aware(r.mark) for r in conn.execute(select(m.c.source, m.c.mark))}
+    return {r.source: min(_aware(r.mark), _aware(r.updated_at) - LOOKBACK)
+            for r in conn.execute(select(m.c.source, m.c.mark, m.c.updated_at))}
 
 
 def write_marks(conn: Connection, now: dt.datetime) -> None:
@@ -254,7 +258,7 @@ def plan(conn: Connection, *, full: bool = False) -> Plan:
     ticket_mark, rating_mark = marks.get(tk.name), marks.get(rt.name)
 
     def since(table, mark):
-        return table.c.extracted_at > mark - LOOKBACK if mark is not None else true()
+        return table.c.extracted_at > mark if mark is not None else true()
 
     changed = conn.execute(select(tk.c.id, tk.c.solved_at, tk.c.is_deleted).where(since(tk, ticket_mark))).all()
     ticket_ids = [r.id for r in changed]
@@ -269,11 +273,11 @@ def plan(conn: Connection, *, full: bool = False) -> Plan:
 
     write_counted(conn, ticket_ids)
     _write_dimensions(conn, dims)
-    if counted_size(conn) != cohort_size(conn):
-        return Plan(None, "counted tickets differ from the cohort (rows removed outside the extraction)",
-                    len(ticket_ids), len(rated), {k: len(v) for k, v in dims.items()})
-    return Plan(periods_of(solved), "changes since the last computation", len(ticket_ids), len(rated),
-                {k: len(v) for k, v in dims.items()})
+    cohort = cohort_size(conn)
+    counts = (len(ticket_ids), len(rated), {k: len(v) for k, v in dims.items()}, cohort)
+    if counted_size(conn) != cohort:
+        return Plan(None, "counted tickets differ from the cohort (rows removed outside the extraction)", *counts)
+    return Plan(periods_of(solved), "changes since the last computation", *counts)
 
 
 def finish(conn: Connection, p: Plan, now: dt.datetime) -> None:

@@ -10,13 +10,14 @@ from ..warehouse import get_engine, upgrade
 log = logging.getLogger(__name__)
 
 
-def compute_task() -> dict:
-    """Recompute every period's KPI rows; returns the run summary (period starts, counts)."""
+def compute_task(full_recompute: bool = False) -> dict:
+    """Recompute the KPI rows of the periods whose data changed (every period with
+    `full_recompute`); returns the run summary (mode, period count, counts)."""
     from .compute import refresh
 
     engine = get_engine()
     upgrade(engine)
-    return refresh(engine)
+    return refresh(engine, full=full_recompute)
 
 
 def report_task(summary: dict, run_date: dt.date | str) -> dict:

@@ -344,7 +344,7 @@ csat_kpi_marks = Table(
     metadata,
     Column("source", String(64), primary_key=True),
     _ts("mark", nullable=False, comment="newest extracted_at the last KPI computation saw, capped at its run time"),
-    _ts("updated_at", nullable=False),
+    _ts("updated_at", nullable=False, comment="when that computation ran"),
 )
 
 # Rows written since the last KPI computation are found by extracted_at.

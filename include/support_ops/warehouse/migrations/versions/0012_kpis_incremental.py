@@ -35,7 +35,7 @@ def upgrade() -> None:
     sa.Column('source', sa.String(length=64), nullable=False),
     sa.Column('mark', sa.DateTime(timezone=True), nullable=False,
               comment='newest extracted_at the last KPI computation saw, capped at its run time'),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False, comment='when that computation ran'),
     sa.PrimaryKeyConstraint('source', name=op.f('pk_csat_kpi_marks'))
     )
     with op.batch_alter_table('zd_tickets', schema=None) as batch_op:
