@@ -156,6 +156,7 @@ def _mounted_files(service: dict) -> dict[str, Path]:
     return out
 
 
+@pytest.mark.slow  # Airflow's CLI parser and two sandbox processes: several seconds
 def test_every_command_exists():
     services = _compose()["services"]
     airflow_commands = _airflow_subcommands()
@@ -238,6 +239,7 @@ def _imports(*folders: str) -> set[str]:
     return names - set(sys.stdlib_module_names) - {"support_ops", "sandbox", "__future__"}
 
 
+@pytest.mark.slow  # reads the metadata of every installed distribution
 @pytest.mark.parametrize(("folders", "files"), [
     (("include/support_ops", "dags", "plugins"), ["requirements.txt"]),
     (("include/sandbox",), ["requirements-sandbox.txt"]),
