@@ -12,7 +12,8 @@
    the DAG uses (`alerts.rules.decide`, on the events known at each run) says when each
    instance alerts, or that it breached (or was answered) first: missed.
 2. **Zendesk API calls per run**, for real: a sandbox on loopback with the same kind of data,
-   the real client session, two alert passes (refresh of tickets + metric events, alert, tag):
+   the real client session, two alert passes (refresh of tickets, metric events, organizations
+   and users, as the DAG does; alert; tag):
    the sandbox counts every call by endpoint.
 
 Run by `make bench`, not by the tests.
@@ -33,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "include"), str(ROOT)]
 
 STEP_S = 30
+REFRESHED = ("tickets", "ticket_metric_events", "organizations", "users")  # as the DAG's refresh tasks
 LAG_S = 120  # export hold-back (60 s) + cursor safety lag (60 s)
 WINDOW = dt.timedelta(hours=2)
 
@@ -155,8 +157,8 @@ def real_runs(scale: float) -> list[dict]:
             base = cfg.base_url("zendesk")
             requests.post(base + "/_sandbox/stats/reset", timeout=10)
             started = time.monotonic()
-            refresh_stream("tickets")
-            refresh_stream("ticket_metric_events")
+            for stream in REFRESHED:
+                refresh_stream(stream)
             result = breach_alerts_task({})
             calls = requests.get(base + "/_sandbox/stats", timeout=10).json()["calls"]
             out.append({"alerts": result["posted"], "tagged": result["tagged"], "calls": calls,
