@@ -3,7 +3,8 @@
 Page: `<reports>/alerts/<date>/index.html` and `alerts/latest/`, built with the report kit
 (every value escaped; the chart an SVG image inside the page, no external asset, no script
 of its own), plus the home page's headline. Lead time: minutes left before breach when the
-alert was posted (the seed's hourly automation left between 60 and 120 minutes at best).
+alert was posted: at most 120; a 10-minute schedule costs up to 10 of them, the seed's hourly
+automation up to 60 (or the whole warning, for a target shorter than an hour).
 """
 
 from __future__ import annotations
