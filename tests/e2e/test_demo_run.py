@@ -72,7 +72,7 @@ def test_a_failing_dag_does_not_stop_the_others(tmp_path):
     (dags / "a_consumer.py").write_text(DAG.format(
         name="a_consumer", schedule="[Asset('demo://made')]", outlets="[]", body="return 2"))
     (dags / "b_broken.py").write_text(DAG.format(
-        name="b_broken", schedule="None", outlets="[Asset('demo://made')]",
+        name="b_broken", schedule="'@daily'", outlets="[Asset('demo://made')]",
         body="raise ValueError('the warehouse said no')"))
     (dags / "c_typo.py").write_text("from airflow.sdk import dag\nimport not_a_module_here\n")
     home = tmp_path / "home"
