@@ -166,3 +166,18 @@ def test_a_selected_option_gives_the_listed_users_access_and_takes_it_from_the_o
                                    org(77, True), members)
     assert want_org == {"shared_tickets": False, "shared_comments": False}
     assert want_users == {10: "comment", 11: None}
+
+
+def test_customer_text_stays_text_in_slack_and_on_the_issue():
+    import datetime as dt
+
+    from support_ops.sharing.apply import note_text
+    from support_ops.sharing.report import summary_text
+
+    hostile = "<!channel> @here Acme\n/close"
+    found = audit.run_audit([{**org(1, True), "name": hostile}], [], [])
+    text = summary_text(found, None, dt.date(2026, 11, 20))
+    assert "<!channel>" not in text and "&lt;!channel&gt;" in text and "@here" not in text
+    note = note_text(ok_request(), {"id": 1, "name": hostile},
+                     [{"entity": "organization 1", "field": "shared_tickets", "before": False, "after": True}])
+    assert "\n/close" not in note and "<!channel>" not in note and "| organization 1 |" in note
