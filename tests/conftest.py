@@ -118,14 +118,25 @@ SLOW_NODES = (
     "tests/unit/test_kpis_properties.py",  # property checks over generated tickets
     "tests/unit/test_integrity_gx.py",  # imports and runs Great Expectations
     "tests/dags/test_dag_integrity.py::test_dag_file_parses_without_heavy_imports",  # a fresh interpreter each
+    "tests/unit/test_cli.py::test_outside_the_project_environment_no_home_airflow_is_created",  # 4 CLI processes
+    "tests/unit/test_schedules.py::test_the_dag_uses_it_and_it_survives_serialization",  # a DagBag
+    "tests/unit/test_docker_compose.py::test_the_requirements_cover_what_the_code_imports",  # scans the venv
+    "tests/unit/test_docker_compose.py::test_every_command_exists",  # runs the airflow CLI
 )
 
 
 def pytest_ignore_collect(collection_path, config):
-    """With `-m "not slow"`, the slow folders are not even imported (same result, faster)."""
+    """With `-m "not slow"`, slow folders and wholly slow modules are not even imported (same
+    result, faster: importing hypothesis alone takes seconds)."""
     if (config.option.markexpr or "").strip() == "not slow":
         tests_dir = Path(__file__).resolve().parent
         if collection_path.parent == tests_dir and collection_path.name in SLOW_DIRS:
+            return True
+        try:
+            rel = Path(collection_path).resolve().relative_to(tests_dir.parent).as_posix()
+        except ValueError:
+            return None
+        if rel in SLOW_NODES:
             return True
     return None
 
