@@ -122,7 +122,7 @@ ID, REFERENCE, STRING, PICKLIST, MULTIPICKLIST, BOOLEAN, DOUBLE, DATETIME, DATE 
 # Relationship name -> related object, where it is not derivable from the name.
 RELATIONSHIPS = {"Owner": "User", "CreatedBy": "User", "LastModifiedBy": "User", "Parent": None}
 
-# DESIGN §4: the Account fields the sandbox always knows, with their types.
+# docs/data-contract.md: the Account fields the sandbox always knows, with their types.
 ACCOUNT_FIELDS: dict[str, str] = {
     "Id": ID, "Name": STRING, "Type": PICKLIST, "OwnerId": REFERENCE, "Owner.Name": STRING,
     "Website": STRING, "IsDeleted": BOOLEAN, "CreatedDate": DATETIME,

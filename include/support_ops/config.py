@@ -13,7 +13,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
-# Airflow connection ids (DESIGN §2).
+# Airflow connection ids (docs/data-contract.md).
 WAREHOUSE_CONN_ID = "support_warehouse"
 ZENDESK_CONN_ID = "zendesk_default"
 SALESFORCE_CONN_ID = "salesforce_default"
@@ -38,7 +38,7 @@ class Settings:
 
     # SUPPORT_OPS_DATA_DIR: warehouse file, reports, GX project (git-ignored).
     data_dir: Path = field(default_factory=lambda: Path(_env("SUPPORT_OPS_DATA_DIR", str(PROJECT_ROOT / "data"))))
-    # SUPPORT_OPS_MAIL_LIST: the mail-list address whose tickets are auto-closed (DESIGN §5).
+    # SUPPORT_OPS_MAIL_LIST: the mail-list address whose tickets are auto-closed (docs/kpi-definitions.md).
     mail_list_address: str = field(default_factory=lambda: _env("SUPPORT_OPS_MAIL_LIST", "mail-list@gitlab.com"))
     # SUPPORT_OPS_CSAT_TARGET: the CSAT KPI target.
     csat_target: float = field(default_factory=lambda: float(_env("SUPPORT_OPS_CSAT_TARGET", "0.95")))

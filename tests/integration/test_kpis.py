@@ -149,7 +149,7 @@ def test_cli_summary_and_dry_run_alert(warehouse, capsys):
 # -- the sandbox, extracted ---------------------------------------------------------------------
 
 def independent_counts(store, period_type: str, start: dt.date, mail_list: str) -> dict:
-    """DESIGN §5 counted straight from the sandbox documents, without the product's code."""
+    """docs/kpi-definitions.md counted straight from the sandbox documents, without the product's code."""
     tickets = {t["id"]: t for t in store.all(C.ZD_TICKETS)}
     metrics = {m["ticket_id"]: m for m in store.all(C.ZD_TICKET_METRICS)}
     latest: dict[int, dict] = {}

@@ -4,7 +4,7 @@ For every kind of object in `fixtures/recorded/zendesk/` (export tickets, organi
 job statuses, views, envelopes of each pagination style), each recorded key must exist in
 the sandbox's object of the same kind with the same JSON type (null matches anything),
 recursively into nested objects and lists of objects. Keys the project's data contract
-(DESIGN.md section 4) names but the recordings lack are checked for presence as well.
+(docs/data-contract.md) names but the recordings lack are checked for presence as well.
 """
 
 from __future__ import annotations
@@ -253,7 +253,7 @@ def test_views_and_counts(zd):
 
 
 def test_satisfaction_ratings_contract(zd):
-    """No recording exists; DESIGN.md section 4 fixes the keys."""
+    """No recording exists; docs/data-contract.md fixes the keys."""
     contract = schema_of([{
         "id": 1, "url": "", "ticket_id": 1, "requester_id": 1, "assignee_id": None,
         "group_id": None, "score": "", "comment": None, "reason": None, "reason_id": None,

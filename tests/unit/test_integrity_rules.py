@@ -1,4 +1,4 @@
-"""The reference implementation of the CRM integrity rules (DESIGN §6), rule by rule, on hand-built records.
+"""The reference implementation of the CRM integrity rules (docs/integrity-rules.md), rule by rule, on hand-built records.
 
 ACCOUNTS / ORGS are also validated through Great Expectations in test_integrity_gx.py.
 """

@@ -1,4 +1,4 @@
-"""CSAT definitions (DESIGN §5) on small hand-computed cases: every edge the seed and design name."""
+"""CSAT definitions (docs/kpi-definitions.md) on small hand-computed cases: every edge the seed and the docs name."""
 
 from __future__ import annotations
 

@@ -108,7 +108,7 @@ def test_salesforce_accounts_shape(org):
         assert by_org[int(a["Zendesk_Organization_ID__c"])]["name"] == a["Zendesk_Organization_Name__c"]
 
 
-# -- the manifest against an independent reading of DESIGN §6 -------------------------
+# -- the manifest against an independent reading of docs/integrity-rules.md -----------
 def _norm(name):
     return " ".join((name or "").casefold().split())
 

@@ -1,6 +1,6 @@
 """Salesforce accounts and the Zendesk organizations synced from them, with planted defects.
 
-Every customer account gets a role: clean, or one of the DESIGN §6 defects (and a few
+Every customer account gets a role: clean, or one of the defects of docs/integrity-rules.md (and a few
 look-alike non-defects that exercise the rules: 15-character Salesforce ids, names that
 differ only in case or spacing, deleted records). The manifest is not taken from these
 roles but recomputed from the stored documents, so overlapping defects stay exact.
@@ -28,7 +28,7 @@ DEPLOYMENTS = [("GitLab.com", 45), ("Self-Managed", 45), ("GitLab.com;Self-Manag
 SEGMENTS = ["Large", "Mid-Market", "SMB", "PubSec"]
 SALES_SEGMENTS = {"Large": "Enterprise", "Mid-Market": "Commercial", "SMB": "Commercial",
                   "PubSec": "Public Sector"}
-# Malformed domain kinds (DESIGN §6 invalid_org_domain), each planted at least once.
+# Malformed domain kinds (invalid_org_domain, docs/integrity-rules.md), each planted at least once.
 BAD_DOMAINS = {
     "scheme": "https://{d}",
     "path": "{d}/support",

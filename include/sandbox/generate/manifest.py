@@ -1,4 +1,4 @@
-"""The DESIGN §6 CRM integrity rules, applied to what is in the store.
+"""The CRM integrity rules of docs/integrity-rules.md, applied to what is in the store.
 
 The generator plants defects on purpose; the manifest's expected findings are not the
 plan but this recomputation over the stored documents, so overlaps stay exact.

@@ -41,7 +41,7 @@ LAST = (
 
 
 def normalize(name: str | None) -> str:
-    """DESIGN §6: Unicode case-folding, trimming, collapsing inner whitespace."""
+    """docs/integrity-rules.md: Unicode case-folding, trimming, collapsing inner whitespace."""
     return " ".join((name or "").casefold().split())
 
 

@@ -2,7 +2,7 @@
 
 Tickets are drawn in id order (creation times stratified over the range, so ids grow with
 time) and written in batches: memory stays flat whatever the scale. The CSAT figures of
-DESIGN §5 are tallied from the documents as they are written, for the manifest.
+docs/kpi-definitions.md are tallied from the documents as they are written, for the manifest.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def ticket_month(epoch: int) -> str:
 
 
 class Tally:
-    """DESIGN §5 figures, computed from the generated documents."""
+    """The CSAT figures of docs/kpi-definitions.md, computed from the generated documents."""
 
     def __init__(self) -> None:
         self.total: Counter = Counter()

@@ -1,4 +1,4 @@
-"""CRM data-integrity checks (DESIGN §6) as a Great Expectations suite with Data Docs.
+"""CRM data-integrity checks (docs/integrity-rules.md) as a Great Expectations suite with Data Docs.
 
 Entry points: `run_checks` / `notify_run` (the crm_integrity DAG), `sync_status` (read by the
 organization sync), `summary_lines` and `add_cli` (the command line and `make demo`).

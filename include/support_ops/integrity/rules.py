@@ -1,4 +1,4 @@
-"""The CRM integrity rules of DESIGN §6 in plain Python: the unit-tested reference.
+"""The CRM integrity rules of docs/integrity-rules.md in plain Python: the unit-tested reference.
 
 The Great Expectations suite (gx_suite.py) checks the same rules over a joined pandas frame;
 tests assert both give the same findings. This module also owns what a finding *says*

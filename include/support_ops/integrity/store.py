@@ -1,6 +1,6 @@
 """Reading the sources and writing the results: `integrity_findings` and `integrity_runs`.
 
-Findings follow the contract of DESIGN §3: one row per (run_date, check_name, entity_type,
+Findings follow the contract of docs/data-contract.md: one row per (run_date, check_name, entity_type,
 entity_id) with JSON details and `first_seen`, the first run_date on which the same finding
 (check_name, entity_type, entity_id) appeared in any earlier run. A rerun of a run_date
 replaces that run's rows in one transaction. A finding present in the previous run and absent

@@ -1,4 +1,4 @@
-"""CSAT KPIs and survey analytics (DESIGN §5): the contract tables, the report, the alert.
+"""CSAT KPIs and survey analytics (docs/kpi-definitions.md): the contract tables, the report, the alert.
 
 Entry points: `compute.refresh(engine)` (recompute the tables), `tasks.*` (what the
 `csat_kpis` DAG calls), `cli.add_cli(subparsers)` and `cli.summary_lines(engine)`.

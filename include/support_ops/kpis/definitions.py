@@ -1,4 +1,4 @@
-"""The CSAT definitions of DESIGN §5 as constants and small pure helpers.
+"""The CSAT definitions of docs/kpi-definitions.md as constants and small pure helpers.
 
 Kept apart from the computation so the report, the alert and the tests all read the same
 words: which tags mean "surveyed", which rating reasons go to which route, what a period is.

@@ -1,4 +1,4 @@
-"""Warehouse tables (SQLAlchemy Core). Contract tables of DESIGN §3 keep their names and columns.
+"""Warehouse tables (SQLAlchemy Core). Contract tables (docs/data-contract.md) keep their names and columns.
 
 Changing this module needs a matching Alembic migration; a test compares the two.
 """
@@ -60,7 +60,7 @@ quarantine = Table(
     Column("last_seen", DateTime(timezone=True), nullable=False),
 )
 
-# -- contract tables (DESIGN §3) --------------------------------------------------
+# -- contract tables (docs/data-contract.md) ------------------------------------
 csat_kpis = Table(
     "csat_kpis",
     metadata,

@@ -1,4 +1,4 @@
-"""foundation tables: bookkeeping and DESIGN §3 contract tables
+"""foundation tables: bookkeeping and the contract tables of docs/data-contract.md
 
 Revision ID: 0001
 Revises: (none)
