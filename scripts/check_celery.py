@@ -46,7 +46,7 @@ def api(path: str, body: dict | None = None) -> dict:
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(f"{BASE}/api/v2/{path}", data=data, headers=AUTH,
                                  method="POST" if body is not None else "GET")
-    return json.load(urllib.request.urlopen(req, timeout=30))
+    return json.load(urllib.request.urlopen(req, timeout=90))
 
 
 def latest_run(dag_id: str) -> dict | None:

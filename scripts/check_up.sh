@@ -27,7 +27,7 @@ if want_addr != "0.0.0.0":
     assert "0.0.0.0" not in listening, f"Airflow listens on every interface, not only {host}"
 print(f"check-up: Airflow listens on {', '.join(sorted(listening))}:{port}")
 home = pathlib.Path(os.environ["AIRFLOW_HOME"])
-health = json.load(urllib.request.urlopen(f"{base}/api/v2/monitor/health", timeout=10))
+health = json.load(urllib.request.urlopen(f"{base}/api/v2/monitor/health", timeout=60))
 assert health["metadatabase"]["status"] == "healthy", health
 users = json.loads((home / "simple_auth_manager_passwords.json.generated").read_text())
 user, password = next(iter(users.items()))

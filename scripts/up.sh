@@ -68,7 +68,7 @@ else
   if pid_alive "$RUN/airflow-api-server.pid"; then
     say "Airflow (distributed mode) already running"
   else
-    start_component api-server api-server --workers 1
+    start_component api-server api-server --workers 2
   fi
   if ! wait_healthy "$RUN/airflow-api-server.pid"; then
     echo "Airflow did not become healthy; last lines of $LOGS/airflow-api-server.log:" >&2

@@ -85,11 +85,12 @@ CELERY_PORT = 8094
 E2E_DBS = {"SUPPORT_OPS_AIRFLOW_DB": "support_ops_e2e_airflow",
            "SUPPORT_OPS_WAREHOUSE_DB": "support_ops_e2e_warehouse"}
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
+REDIS_DB = "3"
 
 
 def _celery_env(**extra: str) -> dict[str, str]:
     return _env(AIRFLOW_EXECUTOR="CeleryExecutor", AIRFLOW_PORT=str(CELERY_PORT),
-                SUPPORT_OPS_REDIS_DB="3", **E2E_DBS, **extra)
+                SUPPORT_OPS_REDIS_DB=REDIS_DB, **E2E_DBS, **extra)
 
 
 def _drop_e2e_databases() -> None:
@@ -100,12 +101,24 @@ def _drop_e2e_databases() -> None:
     engine.dispose()
 
 
+def _empty_broker() -> None:
+    """The test's Redis database: no task message left by an earlier, interrupted run."""
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=6379, db=int(REDIS_DB), socket_timeout=10)
+    client.flushdb()
+    client.close()
+
+
 @pytest.fixture
 def fresh_databases() -> Iterator[None]:
-    """The distributed mode's metadata DB and warehouse, created by `make up`, dropped after."""
+    """The distributed mode's metadata DB and warehouse (created by `make up`) and its broker
+    database start empty, and are dropped and emptied after."""
     _drop_e2e_databases()
+    _empty_broker()
     yield
     _drop_e2e_databases()
+    _empty_broker()
 
 
 def _free_port() -> int:
