@@ -10,10 +10,8 @@ COPY --chown=airflow:root requirements.txt constraints.txt /opt/project/
 RUN pip install --no-cache-dir -r /opt/project/requirements.txt
 COPY --chown=airflow:root pyproject.toml README.md /opt/project/
 COPY --chown=airflow:root include/support_ops /opt/project/include/support_ops
-# Only support_ops is in include/ here, so only it is installed; the `sandbox` command the
-# project declares would have no package behind it and is removed.
-RUN pip install --no-cache-dir --no-deps -e /opt/project \
- && rm -f "$(dirname "$(command -v support_ops)")/sandbox"
+# The project packages only support_ops; the sandbox is its own package (sandbox/), not copied.
+RUN pip install --no-cache-dir --no-deps -e /opt/project
 
 # sandbox (the compose profile `sandbox`): the imitation of Zendesk, Salesforce, PagerDuty,
 # GitLab and Slack, with its own server requirements (requirements-sandbox.txt) and nothing
@@ -24,7 +22,7 @@ COPY requirements-sandbox.txt constraints.txt /opt/sandbox/
 RUN pip install --no-cache-dir -r /opt/sandbox/requirements-sandbox.txt \
  && useradd --system --uid 50001 --home-dir /sandbox-data sandbox \
  && mkdir /sandbox-data && chown sandbox:0 /sandbox-data && chmod 0770 /sandbox-data
-COPY include/sandbox /opt/sandbox/sandbox
+COPY sandbox/src/sandbox /opt/sandbox/sandbox
 ENV PYTHONPATH=/opt/sandbox PYTHONUNBUFFERED=1 SANDBOX_DIR=/sandbox-data
 USER sandbox
 ENTRYPOINT ["python", "-m", "sandbox"]

@@ -35,14 +35,15 @@ PIP_PROGRESS := awk '/^Collecting /{n++; if (n % 25 == 1) {printf "    resolving
   /^Successfully installed/{done=NF-2} /^(ERROR|error|WARNING: )/{print; fflush()} \
   END{printf "    %d installed, %d already there\n", done, ok}'
 
-$(STAMP): requirements.txt requirements-dev.txt requirements-sandbox.txt constraints.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt requirements-sandbox.txt constraints.txt pyproject.toml sandbox/pyproject.toml
 	@test -x $(BIN)/python || { echo "==> install: creating the virtual environment $(VENV)"; $(PYTHON) -m venv $(VENV); }
 	@echo "==> install: upgrading pip"
 	@$(BIN)/python -m pip install --quiet --upgrade pip
 	@echo "==> install: requirements.txt (the Airflow image's) + requirements-dev.txt (development, tests, sandbox), pinned"
 	@set -o pipefail; $(BIN)/python -m pip install --progress-bar off -r requirements.txt -r requirements-dev.txt | $(PIP_PROGRESS)
-	@echo "==> install: the project (editable)"
-	@$(BIN)/python -m pip install --quiet --no-deps -e .
+	@echo "==> install: the project and the sandbox (sandbox/, its own package), editable"
+	@$(BIN)/python -m pip install --quiet --no-deps -e . -e sandbox
+	@test -x $(BIN)/sandbox || $(BIN)/python -m pip install --quiet --no-deps --force-reinstall -e sandbox
 	@touch $@
 	@echo "==> install: done"
 

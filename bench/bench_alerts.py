@@ -41,11 +41,11 @@ WINDOW = dt.timedelta(hours=2)
 
 def simulate(hours: float, scale: float, seed: int = 11) -> tuple[list, dict, dt.datetime, dt.datetime]:
     """Generate at `start`, then live activity for `hours` on a simulated clock."""
-    from sandbox.collections import ZD_ORGANIZATIONS, ZD_TICKET_METRIC_EVENTS, ZD_TICKETS
+    from sandbox.core.collections import ZD_ORGANIZATIONS, ZD_TICKET_METRIC_EVENTS, ZD_TICKETS
+    from sandbox.core.live import LiveActivity
+    from sandbox.core.store import Store
     from sandbox.generate import generate
     from sandbox.generate.util import rng_for
-    from sandbox.live import LiveActivity
-    from sandbox.store import Store
     from support_ops.alerts.breach import Event
     from support_ops.alerts.rules import Ticket
     from support_ops.extract.records import parse_time
@@ -124,13 +124,13 @@ def _free_port() -> int:
 def real_runs(scale: float) -> list[dict]:
     import requests
 
-    from sandbox.clientenv import client_env
-    from sandbox.config import SERVICES, SandboxConfig, ServiceRealism
+    from sandbox.core.clientenv import client_env
+    from sandbox.core.config import SERVICES, SandboxConfig, ServiceRealism
+    from sandbox.core.live import LiveActivity
+    from sandbox.core.server import Sandbox
+    from sandbox.core.store import Store
     from sandbox.generate import generate
     from sandbox.generate.util import rng_for
-    from sandbox.live import LiveActivity
-    from sandbox.server import Sandbox
-    from sandbox.store import Store
 
     folder = Path(tempfile.mkdtemp(prefix="bench-alerts-sb-"))
     cfg = SandboxConfig(data_dir=folder, ports={s: _free_port() for s in SERVICES}, seed=11, scale=scale,

@@ -41,10 +41,10 @@ def _admin(cfg, path: str, body: dict | None = None) -> dict:
 
 def start_sandbox(folder: Path, tickets: int):
     """Generate `tickets` tickets (scale 1 = 6,000) and serve them from a child process."""
-    from sandbox.config import SERVICES, SandboxConfig
+    from sandbox.core.config import SERVICES, SandboxConfig
+    from sandbox.core.server import free_port
+    from sandbox.core.store import Store
     from sandbox.generate import generate
-    from sandbox.server import free_port
-    from sandbox.store import Store
 
     cfg = SandboxConfig(data_dir=folder, ports={s: free_port() for s in SERVICES}, seed=11,
                         scale=tickets / 6000, now="2026-11-20T12:00:00Z")
@@ -67,8 +67,8 @@ def start_sandbox(folder: Path, tickets: int):
 
 def worker(mode: str, cfg_json: str, sample: int) -> None:
     """Runs in a child process: one extraction, prints a JSON line of figures."""
-    from sandbox.clientenv import client_env
-    from sandbox.config import SandboxConfig
+    from sandbox.core.clientenv import client_env
+    from sandbox.core.config import SandboxConfig
 
     raw = json.loads(cfg_json)
     cfg = SandboxConfig(data_dir=Path(raw["data_dir"]), ports=raw["ports"])

@@ -40,7 +40,7 @@ def sf_id(i: int) -> str:
 
 def populate(store, n: int) -> None:
     """N accounts and their organizations; every organization is behind Salesforce."""
-    from sandbox.collections import SF_ACCOUNT, ZD_ORGANIZATIONS
+    from sandbox.core.collections import SF_ACCOUNT, ZD_ORGANIZATIONS
 
     stamp = "2026-11-01T00:00:00.000+0000"
     accounts, orgs = [], []
@@ -72,7 +72,7 @@ def populate(store, n: int) -> None:
 
 def load_warehouse(engine, sb_store) -> None:
     """The warehouse as the refresh leaves it (extraction has its own benchmark)."""
-    from sandbox.collections import SF_ACCOUNT, ZD_ORGANIZATIONS
+    from sandbox.core.collections import SF_ACCOUNT, ZD_ORGANIZATIONS
     from support_ops.extract.records import account_row, organization_row
     from support_ops.warehouse.schema import sf_accounts, zd_organizations
     from support_ops.warehouse.upsert import upsert
@@ -95,10 +95,10 @@ def main() -> int:
 
     import requests
 
-    from sandbox.clientenv import client_env
-    from sandbox.config import SERVICES, SandboxConfig
-    from sandbox.server import Sandbox, free_port
-    from sandbox.store import Store
+    from sandbox.core.clientenv import client_env
+    from sandbox.core.config import SERVICES, SandboxConfig
+    from sandbox.core.server import Sandbox, free_port
+    from sandbox.core.store import Store
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-org-sync-"))
     # the sandbox's own default realism: Zendesk 700 requests a minute, incremental exports 10

@@ -18,9 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from sandbox.collections import ZD_TICKETS
+from sandbox.core.collections import ZD_TICKETS
+from sandbox.core.store import Store
 from sandbox.generate import generate
-from sandbox.store import Store
 
 NOW = "2026-11-20T12:00:00Z"
 PAGE = 1000
@@ -58,8 +58,8 @@ def bench_http(folder: Path, pages: int) -> list[float]:
     """ms per page through the served cursor export (no rate limits), from near the end."""
     import requests
 
-    from sandbox.config import SERVICES, SandboxConfig, ServiceRealism
-    from sandbox.server import Sandbox, free_port
+    from sandbox.core.config import SERVICES, SandboxConfig, ServiceRealism
+    from sandbox.core.server import Sandbox, free_port
 
     cfg = SandboxConfig(data_dir=folder, ports={s: free_port() for s in SERVICES},
                         realism={s: ServiceRealism() for s in SERVICES})

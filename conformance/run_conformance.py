@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from front import Front, make_certificates  # noqa: E402
 
-from sandbox.app import ServiceContext, build_app  # noqa: E402
-from sandbox.collections import (  # noqa: E402
+from sandbox.core.app import ServiceContext, build_app  # noqa: E402
+from sandbox.core.collections import (  # noqa: E402
     ZD_ORGANIZATIONS,
     ZD_SATISFACTION_RATINGS,
     ZD_TICKET_FORMS,
@@ -37,9 +37,9 @@ from sandbox.collections import (  # noqa: E402
     ZD_TICKETS,
     ZD_USERS,
 )
-from sandbox.config import SandboxConfig, load_credentials  # noqa: E402
+from sandbox.core.config import SandboxConfig, load_credentials  # noqa: E402
+from sandbox.core.store import Store  # noqa: E402
 from sandbox.generate import generate  # noqa: E402
-from sandbox.store import Store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 STREAMS = ["tickets", "ticket_metrics", "satisfaction_ratings", "organizations", "users",

@@ -17,63 +17,29 @@ os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME}/
 os.environ["SUPPORT_OPS_DATA_DIR"] = os.path.join(_AIRFLOW_HOME, "data")
 os.environ.pop("AIRFLOW_CONN_SUPPORT_WAREHOUSE", None)
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from sandbox.clientenv import client_env
-from sandbox.config import SERVICES, SandboxConfig, ServiceRealism
-from sandbox.server import Sandbox, free_port
-from sandbox.store import Store
+from sandbox.core.server import Sandbox
+from sandbox.testing import SandboxFactory, use_sandbox
 
 # Fixtures of the warehouse live in their own module to keep this one readable.
 pytest_plugins = ["tests.fixtures_warehouse"]
 
-TEST_SEED = 7
-TEST_SCALE = 0.05
 
-
-def sandbox_config(folder: Path, **overrides) -> SandboxConfig:
-    """A sandbox on free ports with no rate limits or faults (tests switch them on)."""
-    cfg = SandboxConfig(
-        data_dir=folder,
-        ports={svc: free_port() for svc in SERVICES},
-        seed=TEST_SEED,
-        scale=TEST_SCALE,
-        now="2026-11-20T12:00:00Z",
-        realism={svc: ServiceRealism() for svc in SERVICES},
-    )
-    for key, value in overrides.items():
-        setattr(cfg, key, value)
-    return cfg
-
-
+# The sandbox fixtures, built from sandbox.testing (sandbox/tests/conftest.py uses the same).
 @pytest.fixture(scope="session")
-def sandbox_factory(tmp_path_factory) -> Iterator[Callable[..., Sandbox]]:
+def sandbox_factory(tmp_path_factory) -> Iterator[SandboxFactory]:
     """Start sandboxes: `factory(populate=fn(store, cfg) | "generate" | None, **config)`.
 
     Each sandbox carries `.env`, the client environment (CA bundle, zenpy netloc,
     AIRFLOW_CONN_*) to apply with `use_sandbox(monkeypatch, sb)`.
     """
-    started: list[Sandbox] = []
-
-    def factory(populate: Callable[[Store, SandboxConfig], None] | str | None = None, **overrides) -> Sandbox:
-        cfg = sandbox_config(tmp_path_factory.mktemp("sandbox"), **overrides)
-        if populate == "generate":
-            from sandbox.generate import generate
-
-            generate(Store(cfg.db_path), seed=cfg.seed, scale=cfg.scale, now=cfg.now)
-        elif callable(populate):
-            populate(Store(cfg.db_path), cfg)
-        sb = Sandbox(cfg).start_in_thread()
-        started.append(sb)
-        sb.env = client_env(cfg)
-        return sb
-
+    factory = SandboxFactory(tmp_path_factory.mktemp)
     yield factory
-    for sb in started:
-        sb.stop()
+    factory.stop_all()
 
 
 @pytest.fixture(scope="session")
@@ -81,13 +47,6 @@ def sandbox(sandbox_factory) -> Sandbox:
     """One shared sandbox with the generated organization at test scale. Do not write to it
     in ways other tests would notice; start your own with `sandbox_factory` for that."""
     return sandbox_factory(populate="generate")
-
-
-def use_sandbox(monkeypatch: pytest.MonkeyPatch, sb: Sandbox) -> Sandbox:
-    """Point this test's clients (env: CA bundle, zenpy, AIRFLOW_CONN_*) at `sb`."""
-    for key, value in sb.env.items():
-        monkeypatch.setenv(key, value)
-    return sb
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from sandbox.server import free_port
+from sandbox.core.server import free_port
 
 PAYLOAD = "<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\">"
 HOSTILE_NAME = f"Evil {PAYLOAD} Corp"

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import requests
 
-from sandbox.config import SERVICES
-from sandbox.server import free_port
+from sandbox.core.config import SERVICES
+from sandbox.core.server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 MODES = {"standalone": None, "celery": "CeleryExecutor"}

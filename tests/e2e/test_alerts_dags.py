@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from sandbox.collections import ZD_TICKETS
+from sandbox.core.collections import ZD_TICKETS
 from support_ops.alerts.rules import TAG
 from tests.conftest import use_sandbox
 from tests.e2e.conftest import run_dag
@@ -22,7 +22,7 @@ def _slack(sb, channel: str) -> list[str]:
 
 @pytest.mark.parametrize("warehouse_url", ["sqlite"], indirect=True)
 def test_the_three_dags(airflow_db, sandbox_factory, warehouse, monkeypatch, tmp_path):
-    import sandbox.services.zendesk_incremental as inc
+    import sandbox.zendesk.incremental as inc
 
     monkeypatch.setattr(inc, "HOLD_BACK_SECONDS", 0)
     monkeypatch.setenv("SUPPORT_OPS_CURSOR_SAFETY_LAG", "0")

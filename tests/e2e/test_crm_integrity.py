@@ -13,7 +13,7 @@ import pytest
 import requests
 from sqlalchemy import select, update
 
-from sandbox.collections import MANIFEST_KEY
+from sandbox.core.collections import MANIFEST_KEY
 from support_ops.clients.salesforce import salesforce_client
 from support_ops.clients.zendesk import SupportZendeskHook
 from support_ops.config import settings

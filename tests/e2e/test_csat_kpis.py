@@ -16,7 +16,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from sandbox import collections as C
+from sandbox.core import collections as C
 from sandbox.generate import generate
 from support_ops.config import PROJECT_ROOT
 from tests.conftest import use_sandbox

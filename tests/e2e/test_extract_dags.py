@@ -6,7 +6,7 @@ import logging
 
 from sqlalchemy import func, select
 
-from sandbox import collections as C
+from sandbox.core import collections as C
 from support_ops.warehouse import get_engine, schema
 from tests.conftest import use_sandbox
 from tests.e2e.conftest import run_dag
@@ -54,7 +54,7 @@ def test_salesforce_extract_dag_run_with_full_refresh(airflow_db, sandbox, monke
 def _accounts_with_bad_ones(store, cfg):
     import datetime as dt
 
-    from sandbox.soql import make_id
+    from sandbox.salesforce.ids import make_id
 
     when = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     docs = []

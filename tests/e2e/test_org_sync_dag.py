@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from sandbox.collections import ZD_ORGANIZATIONS
+from sandbox.core.collections import ZD_ORGANIZATIONS
 from support_ops.config import settings
 from support_ops.org_sync import runs
 from tests.conftest import use_sandbox

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 import requests
 
-from sandbox.collections import MANIFEST_KEY
+from sandbox.core.collections import MANIFEST_KEY
 from support_ops.config import settings
 from support_ops.oncall import store
 from support_ops.outbound import audit

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.config import SERVICES
-from sandbox.server import free_port
+from sandbox.core.config import SERVICES
+from sandbox.core.server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

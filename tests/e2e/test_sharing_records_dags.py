@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from sandbox.collections import GL_NOTES, MANIFEST_KEY, ZD_USERS
+from sandbox.core.collections import GL_NOTES, MANIFEST_KEY, ZD_USERS
 from support_ops.config import settings
 from support_ops.sharing import store
 from support_ops.ticket_records.report import summary_lines

@@ -10,7 +10,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from sandbox.collections import ZD_ORGANIZATIONS, ZD_TICKET_METRIC_EVENTS, ZD_TICKETS, ZD_USERS
+from sandbox.core.collections import ZD_ORGANIZATIONS, ZD_TICKET_METRIC_EVENTS, ZD_TICKETS, ZD_USERS
 from sandbox.generate.catalog import write_catalog, write_views
 from sandbox.generate.docs import event_doc, ticket_doc
 from sandbox.generate.util import zd_time
@@ -80,7 +80,7 @@ def populate(st, cfg) -> None:
 
 @pytest.fixture
 def sb(sandbox_factory, monkeypatch, warehouse):
-    import sandbox.services.zendesk_incremental as inc
+    import sandbox.zendesk.incremental as inc
 
     monkeypatch.setattr(inc, "HOLD_BACK_SECONDS", 0)  # no minute held back: runs see their own writes
     monkeypatch.setenv("SUPPORT_OPS_CURSOR_SAFETY_LAG", "0")

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sandbox.collections import ZD_ORGANIZATIONS, ZD_TICKET_METRIC_EVENTS, ZD_TICKETS
+from sandbox.core.collections import ZD_ORGANIZATIONS, ZD_TICKET_METRIC_EVENTS, ZD_TICKETS
+from sandbox.core.live import PREMIUM_PLANS, LiveActivity
+from sandbox.core.store import Store
 from sandbox.generate import generate
 from sandbox.generate.util import rng_for
-from sandbox.live import PREMIUM_PLANS, LiveActivity
-from sandbox.store import Store
 from support_ops.alerts.breach import Event, instances
 from support_ops.alerts.rules import Ticket, decide
 from support_ops.extract.records import parse_time

@@ -11,7 +11,7 @@ import copy
 
 from sqlalchemy import select
 
-from sandbox import collections as C
+from sandbox.core import collections as C
 from support_ops.clients.zendesk import SupportZendeskHook
 from support_ops.extract.zendesk import extract_all
 from support_ops.warehouse import schema

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from sandbox import collections as C
-from sandbox.soql import make_id
+from sandbox.core import collections as C
+from sandbox.salesforce.ids import make_id
 from support_ops.clients.salesforce import salesforce_client
 from support_ops.extract.salesforce import extract_accounts
 from support_ops.warehouse import schema

@@ -14,7 +14,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from sandbox import collections as C
+from sandbox.core import collections as C
 from support_ops.clients.zendesk import SupportZendeskHook
 from support_ops.extract.zendesk import extract_all, extract_stream
 from support_ops.extract.zendesk_streams import STREAMS
@@ -199,8 +199,8 @@ def test_new_tickets_and_changed_ratings_are_picked_up(sandbox_factory, warehous
     extract_all(warehouse, hook, start_time=START)
     import time
 
+    from sandbox.core.live import LiveActivity
     from sandbox.generate.util import rng_for
-    from sandbox.live import LiveActivity
 
     activity = LiveActivity(sb.store, rng_for(1, "live-test"))
     now = int(time.time()) - 120  # outside the exports' last-minute exclusion

@@ -21,14 +21,14 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from sandbox.collections import (
+from sandbox.core.collections import (
     ZD_ORGANIZATIONS,
     ZD_SATISFACTION_RATINGS,
     ZD_TICKET_METRICS,
     ZD_TICKETS,
     ZD_USERS,
 )
-from sandbox.services.zendesk_common import iso
+from sandbox.zendesk.common import iso
 from support_ops.clients.zendesk import SupportZendeskHook
 from support_ops.extract.canary import CanaryTripped
 from support_ops.extract.state import load_state
@@ -159,8 +159,8 @@ def _kpi_totals(engine) -> tuple[int, int]:
 
 def test_a_rating_changed_long_after_creation_reaches_the_warehouse_and_moves_the_kpis(
         sandbox_factory, warehouse, monkeypatch):
+    from sandbox.core.live import LiveActivity
     from sandbox.generate.util import rng_for
-    from sandbox.live import LiveActivity
     from support_ops.kpis.compute import refresh
 
     sb = sandbox_factory(populate="generate")
@@ -276,7 +276,7 @@ def test_metric_events_of_one_crowded_second_are_paged_by_cursor(sandbox_factory
                                                                  monkeypatch, caplog):
     """The ticket metric event export also pages by cursor (`page[size]`): a second holding
     1,500 events is read that way and the time-based export resumes after it."""
-    from sandbox.collections import ZD_TICKET_METRIC_EVENTS
+    from sandbox.core.collections import ZD_TICKET_METRIC_EVENTS
 
     t0 = int(time.time()) - 3 * DAY
     times = [t0] * 1500 + [t0 + 60 * (i + 1) for i in range(20)]
@@ -299,7 +299,7 @@ def test_metric_events_of_one_crowded_second_are_paged_by_cursor(sandbox_factory
 
 
 def test_ticket_forms_beyond_one_page_are_all_read(sandbox_factory, warehouse, monkeypatch):
-    from sandbox.collections import ZD_TICKET_FORMS
+    from sandbox.core.collections import ZD_TICKET_FORMS
 
     def forms(store, cfg):  # Zendesk allows up to 300 forms per account
         store.put_many(ZD_TICKET_FORMS, [(i, {"id": i, "name": f"Form {i}", "active": True}, 0, i)

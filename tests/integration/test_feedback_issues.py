@@ -14,8 +14,9 @@ import gitlab
 import pytest
 from sqlalchemy import func, select, update
 
-from sandbox import collections as C
-from sandbox.seed_ops import gitlab_users, seed_gitlab, seed_pagerduty
+from sandbox.core import collections as C
+from sandbox.gitlab.seed import gitlab_users, seed_gitlab
+from sandbox.pagerduty.seed import seed_pagerduty
 from support_ops import links
 from support_ops.clients.pagerduty import on_call, rest_client
 from support_ops.feedback import export, issues, rules

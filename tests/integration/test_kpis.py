@@ -12,7 +12,7 @@ import json
 
 from sqlalchemy import delete, select, update
 
-from sandbox import collections as C
+from sandbox.core import collections as C
 from support_ops.kpis import definitions as d
 from support_ops.kpis.alert import csat_alert
 from support_ops.kpis.cli import add_cli, summary_lines

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sandbox.collections import PD_SCHEDULES
-from sandbox.datadir import dump, load
-from sandbox.seed_ops import planted_oncall_findings, seed_pagerduty
-from sandbox.store import Store
+from sandbox.core.collections import PD_SCHEDULES
+from sandbox.core.datadir import dump, load
+from sandbox.core.store import Store
+from sandbox.pagerduty.seed import planted_oncall_findings, seed_pagerduty
 from support_ops.clients.pagerduty import rest_client
 from support_ops.oncall import store
 from support_ops.oncall.runner import run_oncall

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from sandbox.seed_ops import planted_oncall_findings, seed_pagerduty
+from sandbox.pagerduty.seed import planted_oncall_findings, seed_pagerduty
 from support_ops.clients.pagerduty import rest_client
 from support_ops.oncall import store
 from support_ops.oncall.runner import run_oncall

@@ -11,7 +11,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from sandbox.collections import MANIFEST_KEY, SF_ACCOUNT, ZD_ORGANIZATIONS
+from sandbox.core.collections import MANIFEST_KEY, SF_ACCOUNT, ZD_ORGANIZATIONS
 from support_ops.clients.salesforce import salesforce_client
 from support_ops.clients.salesforce_ids import to18
 from support_ops.clients.zendesk import SupportZendeskHook

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.collections import ZD_ORGANIZATIONS
+from sandbox.core.collections import ZD_ORGANIZATIONS
 from support_ops.clients.zendesk import SupportZendeskHook
 from tests.conftest import use_sandbox
 

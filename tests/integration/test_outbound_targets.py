@@ -134,7 +134,7 @@ def test_zendesk_errors_per_organization_are_recorded(zd_sandbox, warehouse, mon
 # -- GitLab ----------------------------------------------------------------------------------
 @pytest.fixture  # one per test: each warehouse variant starts from an empty system
 def gl_sandbox(sandbox_factory):
-    from sandbox.seed_ops import seed_gitlab
+    from sandbox.gitlab.seed import seed_gitlab
 
     return sandbox_factory(populate=lambda store, cfg: seed_gitlab(store))
 
@@ -212,7 +212,7 @@ def test_salesforce_upsert_crash_is_reconciled(sf_sandbox, warehouse, monkeypatc
 # -- PagerDuty -------------------------------------------------------------------------------
 @pytest.fixture  # one per test: each warehouse variant starts from an empty system
 def pd_sandbox(sandbox_factory):
-    from sandbox.seed_ops import seed_pagerduty
+    from sandbox.pagerduty.seed import seed_pagerduty
 
     return sandbox_factory(populate=lambda store, cfg: seed_pagerduty(store, dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)))
 

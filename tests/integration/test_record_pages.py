@@ -12,7 +12,7 @@ import re
 import pytest
 import requests
 
-from sandbox import collections as C
+from sandbox.core import collections as C
 from support_ops import links
 from support_ops.clients.salesforce import salesforce_client
 from support_ops.clients.zendesk import SupportZendeskHook

@@ -13,9 +13,9 @@ import pytest
 import requests
 from slack_sdk import WebhookClient
 
-from sandbox.clientenv import connections
-from sandbox.collections import ZD_TICKETS
-from sandbox.services.slack import CHANNELS
+from sandbox.core.clientenv import connections
+from sandbox.core.collections import ZD_TICKETS
+from sandbox.slack.service import CHANNELS
 from support_ops.clients.zendesk import SupportZendeskHook
 from tests.conftest import use_sandbox
 from tests.integration.test_alerts import populate

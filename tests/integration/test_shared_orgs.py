@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from sandbox.collections import MANIFEST_KEY, ZD_ORGANIZATIONS
+from sandbox.core.collections import MANIFEST_KEY, ZD_ORGANIZATIONS
 from support_ops.outbound.gitlab import gitlab_client
 from support_ops.sharing import store
 from support_ops.sharing.requests import support_ops_project
@@ -65,7 +65,7 @@ def test_the_audit_finds_exactly_the_planted_cases_and_keeps_first_seen(sb, ware
 
 
 # -- the manual apply ----------------------------------------------------------------------------
-from sandbox.collections import GL_ISSUES, GL_NOTES, ZD_USERS  # noqa: E402
+from sandbox.core.collections import GL_ISSUES, GL_NOTES, ZD_USERS  # noqa: E402
 from support_ops.clients.zendesk import SupportZendeskHook  # noqa: E402
 from support_ops.sharing.apply import Refused, apply_request  # noqa: E402
 from support_ops.sharing.runner import refresh  # noqa: E402

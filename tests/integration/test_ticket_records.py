@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 
-from sandbox.collections import MANIFEST_KEY
+from sandbox.core.collections import MANIFEST_KEY
 from support_ops.clients.salesforce import salesforce_client
 from support_ops.clients.zendesk import SupportZendeskHook
 from support_ops.ticket_records import runner

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from sandbox.services.pagerduty_render import UTC_ZONE, render_schedule
+from sandbox.pagerduty.render import UTC_ZONE, render_schedule
 from support_ops.oncall.coverage import audit_coverage, coverage_gaps, handoff_findings, turn_starts
 from support_ops.oncall.expected import load
 

@@ -1,1 +1,0 @@
-"""One module per imitated system; each exposes `routes(ctx)` and optionally `is_incremental(path)`."""
