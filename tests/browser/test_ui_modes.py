@@ -141,6 +141,7 @@ def test_signed_in_the_home_page_renders(session):
 def test_every_dag_page_renders(session):
     missing = dag_files(ROOT / "dags") - set(session.dag_ids)
     broken: list[str] = []
+    started = time.monotonic()
     for dag_id in session.dag_ids:
         url = f"{session.project.base_url}/dags/{dag_id}"
         ready = (f"{APP_READY} && [...document.querySelectorAll('h2')].some(h => h.textContent.trim() === "
@@ -155,6 +156,8 @@ def test_every_dag_page_renders(session):
         broken += problems(visit, dag_id)
         if urlparse(visit.final_url).path != f"/dags/{dag_id}":
             broken.append(f"{dag_id}: ended on {visit.final_url}")
+    _notice(session.config, f"  {session.project.mode} mode: {len(session.dag_ids)} DAG pages in "
+                            f"{time.monotonic() - started:.0f} s")
     assert not missing, f"DAG files not listed by the API: {sorted(missing)}"
     assert broken == [], "\n".join(broken) + f"\nscreenshots: {session.shots}"
 
@@ -211,7 +214,8 @@ def test_every_report_page_renders(session):
                 linked_from[target] = urlparse(url).path
                 queue.append(target)
     reports = [u for u in session.report_urls if "/support-ops/reports/" in u]
-    _notice(session.config, f"  {session.project.mode} mode: {len(session.report_urls)} report pages loaded")
+    _notice(session.config, f"  {session.project.mode} mode: {len(session.report_urls)} report pages loaded "
+                            f"({time.monotonic() - started:.0f} s with the wait for the DAG runs)")
     assert broken == [], "\n".join(broken) + f"\nscreenshots: {session.shots}"
     assert reports, (f"the reports' home page links to no report after the DAG runs {session.run_states}; "
                      f"screenshots: {session.shots}")
