@@ -154,7 +154,7 @@ def write_report(engine: Engine, *, manager: str | None = None, assignee: str | 
     for folder in (now.date().isoformat(), "latest"):
         page_dir = root / FOLDER / folder
         text = kit.page("Feedback issues", body, subtitle="Satisfaction feedback in GitLab, by reason and route",
-                        kit_href=kit.kit_href_for(page_dir, root), home_href="../../",
+                        kit_href=kit.kit_href_for(page_dir, root), home_href="../../../",
                         crumbs=[("Feedback issues", "../latest/index.html")])
         paths.append(kit.write_page(page_dir / "index.html", text, root))
     open_rows = [r for r in rows if r["state"] == "opened"]

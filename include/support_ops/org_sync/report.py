@@ -156,7 +156,7 @@ def write_report(engine: Engine, run_id: str) -> dict[str, Any]:
     for folder in (run_id, "latest"):
         page_dir = root / FOLDER / folder
         text = kit.page("Salesforce → Zendesk organization sync", body, subtitle=f"Run {kit.e(run_id)}",
-                        kit_href=kit.kit_href_for(page_dir, root), home_href="../../",
+                        kit_href=kit.kit_href_for(page_dir, root), home_href="../../../",
                         crumbs=[("Organization sync", "../latest/index.html")])
         path = kit.write_page(page_dir / "index.html", text, root)
         if folder == run_id:

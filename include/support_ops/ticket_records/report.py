@@ -78,7 +78,7 @@ def write_report(engine: Engine, run_date: dt.date) -> dict[str, Any]:
     for folder in (run_date.isoformat(), "latest"):
         page_dir = root / FOLDER / folder
         text = kit.page("Ticket records in Salesforce", body, subtitle=f"Checks of {kit.e(run_date.isoformat())}",
-                        kit_href=kit.kit_href_for(page_dir, root), home_href="../../",
+                        kit_href=kit.kit_href_for(page_dir, root), home_href="../../../",
                         crumbs=[("Ticket records", "../latest/index.html")])
         path = kit.write_page(page_dir / "index.html", text, root)
         if folder != "latest":
