@@ -95,9 +95,9 @@ def main() -> int:
     url = f"sqlite:///{folder / 'warehouse.db'}"
     os.environ["AIRFLOW_CONN_SUPPORT_WAREHOUSE"] = url
 
+    from support_ops.extract.tables import sf_accounts, zd_organizations
     from support_ops.integrity import run_checks
     from support_ops.warehouse import get_engine, upgrade
-    from support_ops.warehouse.schema import sf_accounts, zd_organizations
     from support_ops.warehouse.upsert import upsert
 
     engine = get_engine(url)

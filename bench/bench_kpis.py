@@ -167,11 +167,11 @@ def digest(engine) -> str:
 
     from sqlalchemy import select
 
-    from support_ops.warehouse import schema
+    from support_ops.kpis.tables import csat_bad_reasons, csat_kpis, csat_unsurveyed
 
     h = hashlib.sha256()
     with engine.connect() as conn:
-        for t in (schema.csat_kpis, schema.csat_unsurveyed, schema.csat_bad_reasons):
+        for t in (csat_kpis, csat_unsurveyed, csat_bad_reasons):
             for row in conn.execute(select(t).order_by(*t.primary_key.columns)):
                 h.update(repr(tuple(row)).encode())
     return h.hexdigest()

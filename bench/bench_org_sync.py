@@ -74,7 +74,7 @@ def load_warehouse(engine, sb_store) -> None:
     """The warehouse as the refresh leaves it (extraction has its own benchmark)."""
     from sandbox.core.collections import SF_ACCOUNT, ZD_ORGANIZATIONS
     from support_ops.extract.records import account_row, organization_row
-    from support_ops.warehouse.schema import sf_accounts, zd_organizations
+    from support_ops.extract.tables import sf_accounts, zd_organizations
     from support_ops.warehouse.upsert import upsert
 
     now = dt.datetime.now(dt.UTC)

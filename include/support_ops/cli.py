@@ -8,14 +8,17 @@ arguments and unreadable warehouses are answered in one line on stderr (exit sta
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import os
 import sys
+from collections.abc import Callable
 
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from .capabilities import CAPABILITIES
 from .config import PROJECT_ROOT, settings
 
 
@@ -40,6 +43,18 @@ def use_project_airflow_home(environ: dict[str, str] = os.environ) -> str | None
     return home
 
 
+def _cli_hooks(name: str) -> list[Callable]:
+    """`name` (add_cli or summary_lines) of every capability's CLI module, in the list's order
+    (support_ops/capabilities.py): a new capability's commands appear without editing this file."""
+    hooks = []
+    for cap in CAPABILITIES:
+        if cap.cli:
+            module = importlib.import_module(f"{__package__}.{cap.package}.{cap.cli}")
+            if hasattr(module, name):
+                hooks.append(getattr(module, name))
+    return hooks
+
+
 def cmd_migrate(args) -> int:
     from .warehouse import get_engine, upgrade
 
@@ -50,7 +65,10 @@ def cmd_migrate(args) -> int:
 def cmd_summary(args) -> int:
     """What the pipelines produced: warehouse tables and their row counts, reports."""
     from .reports.index import KINDS, list_reports
-    from .warehouse import get_engine, metadata
+    from .warehouse import get_engine
+    from .warehouse.registry import load_all
+
+    metadata = load_all()
 
     engine = get_engine()
     existing = set(inspect(engine).get_table_names())
@@ -71,17 +89,7 @@ def cmd_summary(args) -> int:
     for kind, paths in reports.items():
         if paths:
             print(f"{KINDS[kind]}: {paths[0]}")
-    from .alerts.cli import summary_lines as alerts_summary
-    from .feedback.cli import summary_lines as feedback_summary
-    from .integrity import summary_lines as integrity_summary
-    from .kpis.cli import summary_lines as kpi_summary
-    from .oncall.cli import summary_lines as oncall_summary
-    from .org_sync.cli import summary_lines as org_sync_summary
-    from .sharing.cli import summary_lines as sharing_summary
-    from .ticket_records.report import summary_lines as ticket_records_summary
-
-    for section in (kpi_summary, integrity_summary, org_sync_summary, feedback_summary, oncall_summary,
-                    sharing_summary, ticket_records_summary, alerts_summary):
+    for section in _cli_hooks("summary_lines"):
         lines = section(engine)
         if lines:
             print()
@@ -100,23 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("summary", help="warehouse tables and reports")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_summary)
-    from .alerts.cli import add_cli as add_alerts_cli
-    from .feedback.cli import add_cli as add_feedback_cli
-    from .integrity import add_cli as add_integrity_cli
-    from .kpis.cli import add_cli as add_kpis_cli
-    from .oncall.cli import add_cli as add_oncall_cli
-    from .org_sync.cli import add_cli as add_org_sync_cli
-    from .outbound.cli import add_cli as add_outbound_cli
-    from .sharing.cli import add_cli as add_sharing_cli
-
-    add_kpis_cli(sub)
-    add_integrity_cli(sub)
-    add_outbound_cli(sub)
-    add_org_sync_cli(sub)
-    add_feedback_cli(sub)
-    add_oncall_cli(sub)
-    add_sharing_cli(sub)
-    add_alerts_cli(sub)
+    for add_cli in _cli_hooks("add_cli"):
+        add_cli(sub)
     args = p.parse_args(argv)
     try:
         return args.func(args)

@@ -42,7 +42,14 @@ def plant_hostile_warehouse(engine) -> None:
     """Accounts, organizations, a solved ticket and its bad rating, all carrying the payloads."""
     from sqlalchemy import insert
 
-    from support_ops.warehouse import schema, upgrade
+    from support_ops.extract.tables import (
+        sf_accounts,
+        zd_organizations,
+        zd_satisfaction_ratings,
+        zd_ticket_forms,
+        zd_tickets,
+    )
+    from support_ops.warehouse import upgrade
 
     upgrade(engine)
     accounts = [
@@ -72,9 +79,9 @@ def plant_hostile_warehouse(engine) -> None:
                 "comment": PAYLOAD, "updated_at": solved, "created_at": solved, **_extracted({"id": 5002})}]
     forms = [{"id": 1, "name": PAYLOAD, "active": True, "updated_at": NOW, **_extracted({"id": 1})}]
     with engine.begin() as conn:
-        for table, rows in ((schema.sf_accounts, accounts), (schema.zd_organizations, orgs),
-                            (schema.zd_tickets, [{**t, "ticket_form_id": 1} for t in tickets]),
-                            (schema.zd_satisfaction_ratings, ratings), (schema.zd_ticket_forms, forms)):
+        for table, rows in ((sf_accounts, accounts), (zd_organizations, orgs),
+                            (zd_tickets, [{**t, "ticket_form_id": 1} for t in tickets]),
+                            (zd_satisfaction_ratings, ratings), (zd_ticket_forms, forms)):
             for row in rows:
                 conn.execute(insert(table).values(**row))
 
@@ -84,7 +91,7 @@ def hostile_reports(tmp_path_factory) -> Path:
     """Every report built from the hostile warehouse; returns the data folder."""
     from support_ops.integrity import run_checks
     from support_ops.kpis.compute import refresh
-    from support_ops.reports.kpi_report import write_report
+    from support_ops.kpis.report import write_report
     from support_ops.warehouse import get_engine
 
     data = tmp_path_factory.mktemp("browser-data")

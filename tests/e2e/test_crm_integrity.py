@@ -18,10 +18,11 @@ from support_ops.clients.salesforce import salesforce_client
 from support_ops.clients.zendesk import SupportZendeskHook
 from support_ops.config import settings
 from support_ops.extract.salesforce import extract_accounts
+from support_ops.extract.tables import zd_organizations
 from support_ops.extract.zendesk import extract_all
 from support_ops.integrity import CHECK_NAMES, run_checks, sync_status
 from support_ops.integrity.store import latest_run
-from support_ops.warehouse.schema import integrity_findings, zd_organizations
+from support_ops.integrity.tables import integrity_findings
 from tests.conftest import use_sandbox
 from tests.e2e.conftest import run_dag
 

@@ -68,17 +68,18 @@ def dag_run(sandbox_factory, airflow_db, tmp_path_factory):
 
 
 def test_dag_run_computes_reports_and_alerts_once(dag_run):
+    from support_ops.kpis.tables import csat_kpis
     from support_ops.kpis.tasks import alert_task
-    from support_ops.warehouse import schema
+    from support_ops.outbound.tables import outbound_writes
 
     run, engine, sb = dag_run["run"], dag_run["engine"], dag_run["sandbox"]
     assert str(run.state).endswith("success")
     with engine.connect() as conn:
-        row = conn.execute(select(schema.csat_kpis).where(
-            schema.csat_kpis.c.period_type == "week", schema.csat_kpis.c.period_start == W46,
-            schema.csat_kpis.c.segment_type == "all")).one()
-        logged = conn.execute(select(schema.outbound_writes.c.idempotency_key).where(
-            schema.outbound_writes.c.status == "applied")).scalars().all()
+        row = conn.execute(select(csat_kpis).where(
+            csat_kpis.c.period_type == "week", csat_kpis.c.period_start == W46,
+            csat_kpis.c.segment_type == "all")).one()
+        logged = conn.execute(select(outbound_writes.c.idempotency_key).where(
+            outbound_writes.c.status == "applied")).scalars().all()
     assert row.bad == 1 and row.csat < 0.95
     run_date = run.run_after.date().isoformat()
     dated = dag_run["reports"] / "kpis" / run_date / "index.html"

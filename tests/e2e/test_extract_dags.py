@@ -7,7 +7,14 @@ import logging
 from sqlalchemy import func, select
 
 from sandbox.core import collections as C
-from support_ops.warehouse import get_engine, schema
+from support_ops.extract.tables import (
+    quarantine,
+    sf_accounts,
+    zd_organizations,
+    zd_satisfaction_ratings,
+    zd_tickets,
+)
+from support_ops.warehouse import get_engine
 from tests.conftest import use_sandbox
 from tests.e2e.conftest import run_dag
 
@@ -26,9 +33,9 @@ def test_zendesk_extract_dag_run_and_no_secret_in_the_log(airflow_db, sandbox, m
     run = run_dag("zendesk_extract")
     assert str(run.state).endswith("success")
     engine = get_engine(url)
-    assert _count(engine, schema.zd_tickets) == sandbox.store.count(C.ZD_TICKETS)
-    assert _count(engine, schema.zd_organizations) == sandbox.store.count(C.ZD_ORGANIZATIONS)
-    assert _count(engine, schema.zd_satisfaction_ratings) == sandbox.store.count(C.ZD_SATISFACTION_RATINGS)
+    assert _count(engine, zd_tickets) == sandbox.store.count(C.ZD_TICKETS)
+    assert _count(engine, zd_organizations) == sandbox.store.count(C.ZD_ORGANIZATIONS)
+    assert _count(engine, zd_satisfaction_ratings) == sandbox.store.count(C.ZD_SATISFACTION_RATINGS)
     log = capfd.readouterr()
     text = log.out + log.err + caplog.text  # dag.test() runs tasks in-process
     assert "zendesk.tickets: page 1" in text  # progress is in the task log ...
@@ -48,7 +55,7 @@ def test_salesforce_extract_dag_run_with_full_refresh(airflow_db, sandbox, monke
     for conf in ({}, {"full_refresh": True}):
         run = run_dag("salesforce_extract", **conf)
         assert str(run.state).endswith("success")
-    assert _count(get_engine(url), schema.sf_accounts) == sandbox.store.count(C.SF_ACCOUNT)
+    assert _count(get_engine(url), sf_accounts) == sandbox.store.count(C.SF_ACCOUNT)
 
 
 def _accounts_with_bad_ones(store, cfg):
@@ -82,8 +89,8 @@ def test_a_quarantine_breach_fails_the_dag_run_without_a_retry(airflow_db, sandb
     assert str(run.state).endswith("failed")
     ti = next(t for t in run.get_task_instances() if t.task_id == "accounts")
     assert str(ti.state).endswith("failed") and ti.try_number == 1  # failed, not up_for_retry
-    assert _count(get_engine(url), schema.sf_accounts) == 7  # the valid ones are loaded
-    assert _count(get_engine(url), schema.quarantine) == 3
+    assert _count(get_engine(url), sf_accounts) == 7  # the valid ones are loaded
+    assert _count(get_engine(url), quarantine) == 3
     out = capfd.readouterr()
     text = out.out + out.err + caplog.text
     assert "3 of 10 records quarantined" in text

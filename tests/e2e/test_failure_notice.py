@@ -51,7 +51,7 @@ def probe_run(airflow_db, sandbox_factory, tmp_path, monkeypatch):
 
 def test_a_failed_run_posts_one_message_with_an_absolute_log_link(probe_run):
     from support_ops import links
-    from support_ops.warehouse.schema import outbound_writes
+    from support_ops.outbound.tables import outbound_writes
 
     dag, engine, sb = probe_run
     run = dag.test()

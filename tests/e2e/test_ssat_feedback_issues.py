@@ -49,7 +49,7 @@ def e2e(sandbox_factory, airflow_db, tmp_path_factory):
 
 
 def _expected(engine) -> set[int]:
-    from support_ops.warehouse.schema import zd_satisfaction_ratings as r
+    from support_ops.extract.tables import zd_satisfaction_ratings as r
 
     since = dt.datetime.fromisoformat(SINCE.replace("Z", "+00:00"))
     with engine.connect() as conn:
@@ -96,7 +96,7 @@ def test_the_kpi_reports_bad_reason_table_links_to_the_feedback_page(e2e):
     import re
 
     from support_ops.kpis.compute import refresh
-    from support_ops.reports.kpi_report import write_report
+    from support_ops.kpis.report import write_report
 
     refresh(e2e["engine"])
     kpi_page = write_report(e2e["engine"], dt.date(2026, 11, 20), root=e2e["reports"])

@@ -17,9 +17,9 @@ from sandbox.generate.util import zd_time
 from support_ops.alerts import feeds, store, views
 from support_ops.alerts.messages import duration
 from support_ops.alerts.rules import TAG
+from support_ops.alerts.tables import sla_breach_alerts
 from support_ops.alerts.tasks import breach_alerts_task
 from support_ops.extract.tasks import run_zendesk_stream
-from support_ops.warehouse.schema import sla_breach_alerts
 from tests.conftest import use_sandbox
 
 NOW = int(time.time())

@@ -13,8 +13,14 @@ from sqlalchemy import select
 
 from sandbox.core import collections as C
 from support_ops.clients.zendesk import SupportZendeskHook
+from support_ops.extract.tables import (
+    quarantine,
+    zd_organizations,
+    zd_satisfaction_ratings,
+    zd_ticket_forms,
+    zd_tickets,
+)
 from support_ops.extract.zendesk import extract_all
-from support_ops.warehouse import schema
 from tests.conftest import use_sandbox
 
 BIG = 2**63  # one past the largest BIGINT
@@ -80,7 +86,7 @@ def test_poison_values_are_quarantined_and_the_rest_of_their_page_loads(sandbox_
                           start_time=0, quarantine_max_ratio=1.0)
     on_pg = warehouse.dialect.name == "postgresql"
     with warehouse.connect() as conn:
-        q = {(r.stream, r.record_key): r.reason for r in conn.execute(select(schema.quarantine))}
+        q = {(r.stream, r.record_key): r.reason for r in conn.execute(select(quarantine))}
 
     def reason(stream: str, key) -> str:
         return q.get((stream, str(key)), "")
@@ -90,7 +96,7 @@ def test_poison_values_are_quarantined_and_the_rest_of_their_page_loads(sandbox_
     assert "number_of_seats is not a finite number: 'inf'" in reason(orgs, ORG_IDS["inf_seats"])
     assert "aar is not a finite number: 'nan'" in reason(orgs, ORG_IDS["nan_aar"])
     assert "aar is not a finite number: inf" in reason(orgs, ORG_IDS["huge_number"])  # 1e400 read, not retried
-    loaded_orgs = _ids(warehouse, schema.zd_organizations)
+    loaded_orgs = _ids(warehouse, zd_organizations)
     if on_pg:  # PostgreSQL refuses NUL in text: found by halving the refused page
         assert "the warehouse refused it" in reason(orgs, ORG_IDS["nul_name"])
         assert "NUL" in reason(orgs, ORG_IDS["nul_name"])
@@ -102,16 +108,16 @@ def test_poison_values_are_quarantined_and_the_rest_of_their_page_loads(sandbox_
     assert results["organizations"]["quarantined"] == (5 if on_pg else 4)
 
     assert "comment is not a string" in reason("zendesk.satisfaction_ratings", RATING_ID)
-    ratings = _ids(warehouse, schema.zd_satisfaction_ratings)
+    ratings = _ids(warehouse, zd_satisfaction_ratings)
     assert ratings == {r["id"] for r in sb.store.all(C.ZD_SATISFACTION_RATINGS)} - {RATING_ID}
 
     assert "requester_id is out of range" in reason("zendesk.tickets", TICKET_ID)
-    tickets = _ids(warehouse, schema.zd_tickets)
+    tickets = _ids(warehouse, zd_tickets)
     assert tickets == {t["id"] for t in sb.store.all(C.ZD_TICKETS)} - {TICKET_ID}
     # The raw record is kept, readable, for whoever fixes the source.
     with warehouse.connect() as conn:
-        raw = conn.execute(select(schema.quarantine.c.raw).where(
-            schema.quarantine.c.record_key == str(RATING_ID))).scalar_one()
+        raw = conn.execute(select(quarantine.c.raw).where(
+            quarantine.c.record_key == str(RATING_ID))).scalar_one()
     assert '"not a string"' in raw
 
 
@@ -136,12 +142,12 @@ def test_a_page_the_database_refuses_is_halved_until_the_refused_rows_are_found(
         return {"id": doc["id"], "name": doc["name"], "active": True, "created_at": now, "updated_at": now,
                 "raw": doc}
 
-    res = run_pages(warehouse, "test.forms", schema.zd_ticket_forms, fetch_page, unchecked_row,
+    res = run_pages(warehouse, "test.forms", zd_ticket_forms, fetch_page, unchecked_row,
                     quarantine_max_ratio=1.0)
     assert (res.loaded, res.quarantined, res.pages) == (45, 2, 2)
-    assert _ids(warehouse, schema.zd_ticket_forms) == set(range(1, 41)) | set(range(100, 105))
+    assert _ids(warehouse, zd_ticket_forms) == set(range(1, 41)) | set(range(100, 105))
     with warehouse.connect() as conn:
-        q = {r.record_key: r.reason for r in conn.execute(select(schema.quarantine))}
+        q = {r.record_key: r.reason for r in conn.execute(select(quarantine))}
     assert set(q) == {str(2**64), str(-(2**70))}
     assert all(r.startswith("the warehouse refused it") for r in q.values())
     assert load_state(warehouse, "test.forms") == ({"page": 2}, 45)

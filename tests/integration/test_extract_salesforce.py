@@ -11,12 +11,12 @@ from sandbox.core import collections as C
 from sandbox.salesforce.ids import make_id
 from support_ops.clients.salesforce import salesforce_client
 from support_ops.extract.salesforce import extract_accounts
-from support_ops.warehouse import schema
+from support_ops.extract.tables import sf_accounts
 from tests.conftest import use_sandbox
 
 
 def accounts(engine) -> dict[str, tuple]:
-    t = schema.sf_accounts
+    t = sf_accounts
     with engine.connect() as conn:
         rows = conn.execute(select(t.c.id, t.c.name, t.c.type, t.c.is_deleted, t.c.support_level,
                                    t.c.owner_name, t.c.deployment)).all()
@@ -161,7 +161,7 @@ def test_a_15_character_id_beside_its_18_character_form_is_one_account(sandbox_f
 
     # A row an earlier version stored under the short id, before ids were normalized.
     with warehouse.begin() as conn:
-        upsert(conn, schema.sf_accounts, [{
+        upsert(conn, sf_accounts, [{
             "id": other[:15], "id15": other[:15], "name": "old copy", "is_deleted": False,
             "raw": {}, "extracted_at": when}])
     sb = sandbox_factory(populate=populate)
@@ -172,7 +172,7 @@ def test_a_15_character_id_beside_its_18_character_form_is_one_account(sandbox_f
     assert set(got) == {full, other}  # 18-character ids only, one row per account
     assert got[full][0] == "Acme"  # the later copy wins
     with warehouse.connect() as conn:
-        id15s = conn.execute(select(schema.sf_accounts.c.id15)).scalars().all()
+        id15s = conn.execute(select(sf_accounts.c.id15)).scalars().all()
     assert sorted(id15s) == sorted([full[:15], other[:15]])
 
 

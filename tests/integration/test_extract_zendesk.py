@@ -16,9 +16,18 @@ from sqlalchemy import select
 
 from sandbox.core import collections as C
 from support_ops.clients.zendesk import SupportZendeskHook
+from support_ops.extract.tables import (
+    extract_state,
+    zd_organizations,
+    zd_satisfaction_ratings,
+    zd_ticket_forms,
+    zd_ticket_metric_events,
+    zd_ticket_metrics,
+    zd_tickets,
+    zd_users,
+)
 from support_ops.extract.zendesk import extract_all, extract_stream
 from support_ops.extract.zendesk_streams import STREAMS
-from support_ops.warehouse import schema
 from tests.conftest import use_sandbox
 
 START = 0  # the whole sandbox history
@@ -39,8 +48,8 @@ def table_rows(engine, table) -> list[tuple]:
 
 
 def snapshot(engine) -> dict[str, list[tuple]]:
-    tables = [schema.zd_tickets, schema.zd_ticket_metrics, schema.zd_satisfaction_ratings,
-              schema.zd_organizations, schema.zd_users, schema.zd_ticket_forms, schema.zd_ticket_metric_events]
+    tables = [zd_tickets, zd_ticket_metrics, zd_satisfaction_ratings,
+              zd_organizations, zd_users, zd_ticket_forms, zd_ticket_metric_events]
     return {t.name: table_rows(engine, t) for t in tables}
 
 
@@ -73,8 +82,8 @@ def test_extracted_rows_equal_the_sandbox_records(zd, warehouse, sandbox):
     store = sandbox.store
     tickets = {t["id"]: t for t in store.all(C.ZD_TICKETS)}
     with warehouse.connect() as conn:
-        rows = {r.id: r for r in conn.execute(select(schema.zd_tickets)).all()}
-        metrics = {r.ticket_id: r for r in conn.execute(select(schema.zd_ticket_metrics)).all()}
+        rows = {r.id: r for r in conn.execute(select(zd_tickets)).all()}
+        metrics = {r.ticket_id: r for r in conn.execute(select(zd_ticket_metrics)).all()}
     assert set(rows) == set(tickets) and results["tickets"]["loaded"] == len(tickets)
     for tid, t in tickets.items():
         assert rows[tid].status == t["status"]
@@ -94,7 +103,7 @@ def test_extracted_rows_equal_the_sandbox_records(zd, warehouse, sandbox):
             got = {r[0] for r in conn.execute(select(STREAMS[stream].table.c.id)).all()}
         assert got == {d["id"] for d in store.all(coll)}, stream
     with warehouse.connect() as conn:
-        scores = dict(conn.execute(select(schema.zd_satisfaction_ratings.c.id, schema.zd_satisfaction_ratings.c.score)).all())
+        scores = dict(conn.execute(select(zd_satisfaction_ratings.c.id, zd_satisfaction_ratings.c.score)).all())
     assert scores == {r["id"]: r["score"] for r in store.all(C.ZD_SATISFACTION_RATINGS)}
 
 
@@ -155,7 +164,7 @@ def test_killed_run_resumes_and_refetches_at_most_one_page(zd, warehouse, sandbo
     total_pages = 3 + rest.pages
     assert calls == total_pages + 1  # exactly the one page in flight was fetched twice
     n = sandbox.store.count(C.ZD_TICKETS)
-    assert len(table_rows(warehouse, schema.zd_tickets)) == n
+    assert len(table_rows(warehouse, zd_tickets)) == n
     assert total_pages in (-(-n // 40), -(-n // 40) + 1)
 
 
@@ -213,10 +222,10 @@ def test_new_tickets_and_changed_ratings_are_picked_up(sandbox_factory, warehous
     new_ids = {t["id"] for t in sb.store.all(C.ZD_TICKETS)} - before_ids
     assert new_ids
     with warehouse.connect() as conn:
-        ids = {r[0] for r in conn.execute(select(schema.zd_tickets.c.id)).all()}
-        statuses = dict(conn.execute(select(schema.zd_tickets.c.id, schema.zd_tickets.c.status)).all())
-        scores = dict(conn.execute(select(schema.zd_satisfaction_ratings.c.id,
-                                          schema.zd_satisfaction_ratings.c.score)).all())
+        ids = {r[0] for r in conn.execute(select(zd_tickets.c.id)).all()}
+        statuses = dict(conn.execute(select(zd_tickets.c.id, zd_tickets.c.status)).all())
+        scores = dict(conn.execute(select(zd_satisfaction_ratings.c.id,
+                                          zd_satisfaction_ratings.c.score)).all())
     assert new_ids <= ids
     assert statuses == {t["id"]: t["status"] for t in sb.store.all(C.ZD_TICKETS)}
     assert scores == {r["id"]: r["score"] for r in sb.store.all(C.ZD_SATISFACTION_RATINGS)}
@@ -244,7 +253,7 @@ def test_an_outage_longer_than_the_retry_budget_says_where_to_resume(warehouse, 
     assert "a rerun resumes from there" in message
     assert err.value.cursor and err.value.cursor.get("cursor")  # the committed cursor of page 2
     with warehouse.connect() as conn:
-        assert len(conn.execute(select(schema.zd_tickets.c.id)).all()) == 100
+        assert len(conn.execute(select(zd_tickets.c.id)).all()) == 100
     rest = extract_stream(warehouse, stream, session, base, start_time=START)
     assert rest.total_loaded == sb.store.count(C.ZD_TICKETS)
 
@@ -264,7 +273,7 @@ def _with_bad_tickets(store, cfg):
 
 def test_bad_records_are_quarantined_and_the_rest_loads(sandbox_factory, warehouse, monkeypatch):
     from support_ops.extract.runner import QuarantineRatioExceeded
-    from support_ops.warehouse.schema import quarantine
+    from support_ops.extract.tables import quarantine
 
     sb = sandbox_factory(populate=_with_bad_tickets)
     use_sandbox(monkeypatch, sb)
@@ -279,7 +288,7 @@ def test_bad_records_are_quarantined_and_the_rest_loads(sandbox_factory, warehou
                  "990003": "tags is not a list: 'premium'"}
     # Above the configured ratio the task fails, after loading the valid records.
     with warehouse.begin() as conn:
-        conn.execute(schema.extract_state.delete())
+        conn.execute(extract_state.delete())
     with pytest.raises(QuarantineRatioExceeded, match="3 of .* records quarantined"):
         extract_stream(warehouse, STREAMS["tickets"], session, base, start_time=START,
                        quarantine_max_ratio=0.0)

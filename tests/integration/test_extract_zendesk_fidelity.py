@@ -32,9 +32,18 @@ from sandbox.zendesk.common import iso
 from support_ops.clients.zendesk import SupportZendeskHook
 from support_ops.extract.canary import CanaryTripped
 from support_ops.extract.state import load_state
+from support_ops.extract.tables import (
+    zd_organizations,
+    zd_satisfaction_ratings,
+    zd_ticket_forms,
+    zd_ticket_metric_events,
+    zd_ticket_metrics,
+    zd_tickets,
+    zd_users,
+)
 from support_ops.extract.zendesk import extract_all, extract_stream
 from support_ops.extract.zendesk_streams import STREAMS
-from support_ops.warehouse import schema
+from support_ops.kpis.tables import csat_kpis
 from tests.conftest import use_sandbox
 
 DAY = 86400
@@ -91,7 +100,7 @@ def test_metric_sets_arrive_inside_each_ticket_and_land_in_the_warehouse(sandbox
 
     res = extract_stream(warehouse, STREAMS["tickets"], session, base, start_time=0)
     assert res.loaded == 45
-    tickets, metrics = _rows(warehouse, schema.zd_tickets), _rows(warehouse, schema.zd_ticket_metrics)
+    tickets, metrics = _rows(warehouse, zd_tickets), _rows(warehouse, zd_ticket_metrics)
     live = {tid for tid, t in tickets.items() if not t.is_deleted}
     assert set(metrics) == live and len(live) == 40  # none for the 5 deleted tickets
     solved = {tid for tid, t in tickets.items() if t.status == "solved"}
@@ -111,7 +120,7 @@ def test_a_page_of_solved_tickets_without_metric_sets_trips_the_canary(sandbox_f
         extract_stream(warehouse, STREAMS["tickets"], session, base, start_time=0)
     assert "carries 30 solved tickets, 30 of them without a metric set" in caplog.text
     # Nothing of the page was written and the cursor did not move: a rerun reads it again.
-    assert _rows(warehouse, schema.zd_tickets) == {}
+    assert _rows(warehouse, zd_tickets) == {}
     assert load_state(warehouse, "zendesk.tickets") == (None, 0)
 
 
@@ -146,14 +155,14 @@ def test_a_field_the_rows_always_had_vanishing_trips_the_canary(sandbox_factory,
         extract_stream(warehouse, STREAMS["users"], session, base, start_time=0)
     assert "none with role" in caplog.text
     with warehouse.connect() as conn:  # the rows keep their last good values
-        assert conn.execute(select(func.count()).where(schema.zd_users.c.role == "end-user")).scalar() == 25
+        assert conn.execute(select(func.count()).where(zd_users.c.role == "end-user")).scalar() == 25
 
 
 def _kpi_totals(engine) -> tuple[int, int]:
     with engine.connect() as conn:
-        row = conn.execute(select(func.sum(schema.csat_kpis.c.good), func.sum(schema.csat_kpis.c.bad))
-                           .where(schema.csat_kpis.c.period_type == "week",
-                                  schema.csat_kpis.c.segment_type == "all")).one()
+        row = conn.execute(select(func.sum(csat_kpis.c.good), func.sum(csat_kpis.c.bad))
+                           .where(csat_kpis.c.period_type == "week",
+                                  csat_kpis.c.segment_type == "all")).one()
     return int(row[0] or 0), int(row[1] or 0)
 
 
@@ -186,8 +195,8 @@ def test_a_rating_changed_long_after_creation_reaches_the_warehouse_and_moves_th
 
     extract_all(warehouse, hook, start_time=0)
     with warehouse.connect() as conn:
-        score = conn.execute(select(schema.zd_satisfaction_ratings.c.score)
-                             .where(schema.zd_satisfaction_ratings.c.id == rating["id"])).scalar()
+        score = conn.execute(select(zd_satisfaction_ratings.c.score)
+                             .where(zd_satisfaction_ratings.c.id == rating["id"])).scalar()
     assert score == "good"
     refresh(warehouse)
     assert _kpi_totals(warehouse) == (good_before + 1, bad_before - 1)
@@ -221,7 +230,7 @@ def test_a_future_dated_rating_does_not_hide_later_real_ones(sandbox_factory, wa
     future = {**sb.store.get(ZD_SATISFACTION_RATINGS, 5999), "score": "good"}
     sb.store.put(ZD_SATISFACTION_RATINGS, 5999, future, ts=0, seq=5999)
     extract_stream(warehouse, STREAMS["satisfaction_ratings"], session, base, start_time=0)
-    scores = {k: r.score for k, r in _rows(warehouse, schema.zd_satisfaction_ratings).items()}
+    scores = {k: r.score for k, r in _rows(warehouse, zd_satisfaction_ratings).items()}
     assert scores[5100] == "good"  # picked up
     assert scores[5999] == "good"  # and the future-dated one is read again until its date
 
@@ -249,7 +258,7 @@ def test_two_thousand_organizations_in_one_second_are_loaded_completely(sandbox_
 
     caplog.set_level(logging.INFO, logger="support_ops.extract.zendesk_streams")
     res = extract_stream(warehouse, STREAMS["organizations"], session, base, start_time=0)
-    assert set(_rows(warehouse, schema.zd_organizations)) == {700000 + i for i in range(2010)}
+    assert set(_rows(warehouse, zd_organizations)) == {700000 + i for i in range(2010)}
     assert f"time-based export stuck at start_time={t0}" in caplog.text
     state, _ = load_state(warehouse, "zendesk.organizations")
     assert state["start_time"] > t0 and "stuck" not in state
@@ -294,7 +303,7 @@ def test_metric_events_of_one_crowded_second_are_paged_by_cursor(sandbox_factory
     assert f"start_time={t0}" in paged["links"]["next"]
     caplog.set_level(logging.INFO, logger="support_ops.extract.zendesk_streams")
     res = extract_stream(warehouse, STREAMS["ticket_metric_events"], session, base, start_time=0)
-    assert set(_rows(warehouse, schema.zd_ticket_metric_events)) == set(range(1, 1521))
+    assert set(_rows(warehouse, zd_ticket_metric_events)) == set(range(1, 1521))
     assert "stuck at start_time" in caplog.text and res.total_loaded >= 1520
 
 
@@ -308,5 +317,5 @@ def test_ticket_forms_beyond_one_page_are_all_read(sandbox_factory, warehouse, m
     sb = sandbox_factory(populate=forms)
     _, session, base = _session(sb, monkeypatch)
     extract_stream(warehouse, STREAMS["ticket_forms"], session, base, start_time=0)
-    assert set(_rows(warehouse, schema.zd_ticket_forms)) == set(range(1, 251))
+    assert set(_rows(warehouse, zd_ticket_forms)) == set(range(1, 251))
     assert load_state(warehouse, "zendesk.ticket_forms")[0] == {"full": True}

@@ -19,16 +19,12 @@ from sandbox.gitlab.seed import gitlab_users, seed_gitlab
 from sandbox.pagerduty.seed import seed_pagerduty
 from support_ops import links
 from support_ops.clients.pagerduty import on_call, rest_client
+from support_ops.extract.tables import zd_organizations, zd_satisfaction_ratings, zd_tickets
 from support_ops.feedback import export, issues, rules
 from support_ops.feedback import store as fstore
+from support_ops.feedback.tables import feedback_issues
+from support_ops.outbound.tables import outbound_plans
 from support_ops.warehouse import upsert
-from support_ops.warehouse.schema import (
-    feedback_issues,
-    outbound_plans,
-    zd_organizations,
-    zd_satisfaction_ratings,
-    zd_tickets,
-)
 from tests.conftest import use_sandbox
 
 PROJECT = "gitlab-com/support/feedback"

@@ -13,6 +13,7 @@ import requests
 from sqlalchemy import func, select, update
 
 from support_ops.config import settings
+from support_ops.extract.tables import sf_accounts, zd_organizations
 from support_ops.integrity import (
     IntegritySourceError,
     add_cli,
@@ -21,12 +22,7 @@ from support_ops.integrity import (
     summary_lines,
     sync_status,
 )
-from support_ops.warehouse.schema import (
-    integrity_findings,
-    integrity_runs,
-    sf_accounts,
-    zd_organizations,
-)
+from support_ops.integrity.tables import integrity_findings, integrity_runs
 from support_ops.warehouse.upsert import upsert
 from tests.conftest import use_sandbox
 from tests.unit.test_integrity_rules import ACCOUNTS, EXPECTED, MISLEVEL_O, ORGS, TRIO

@@ -13,12 +13,20 @@ import json
 from sqlalchemy import delete, select, update
 
 from sandbox.core import collections as C
+from support_ops.extract.tables import (
+    zd_organizations,
+    zd_satisfaction_ratings,
+    zd_ticket_forms,
+    zd_tickets,
+    zd_users,
+)
 from support_ops.kpis import definitions as d
 from support_ops.kpis.alert import csat_alert
 from support_ops.kpis.cli import add_cli, summary_lines
 from support_ops.kpis.compute import refresh
 from support_ops.kpis.queries import last_run, read_kpis
-from support_ops.warehouse import schema, upsert
+from support_ops.kpis.tables import csat_bad_reasons, csat_kpis, csat_unsurveyed
+from support_ops.warehouse import upsert
 from tests.conftest import use_sandbox
 
 NOW = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
@@ -43,15 +51,15 @@ def _r(rid, tid, score, updated, reason=None) -> dict:
 
 def seed_rows(engine) -> None:
     with engine.begin() as conn:
-        upsert(conn, schema.zd_organizations, [
+        upsert(conn, zd_organizations, [
             {"id": 1, "name": "Acme", "domain_names": [], "tags": [], "support_level": "premium", "raw": {},
              "extracted_at": NOW},
             {"id": 2, "name": "GitLab", "domain_names": [], "tags": [], "support_level": None, "raw": {},
              "extracted_at": NOW}])
-        upsert(conn, schema.zd_users, [{"id": 1, "organization_id": 1, "raw": {}, "extracted_at": NOW},
+        upsert(conn, zd_users, [{"id": 1, "organization_id": 1, "raw": {}, "extracted_at": NOW},
                                        {"id": 2, "organization_id": 2, "raw": {}, "extracted_at": NOW}])
-        upsert(conn, schema.zd_ticket_forms, [{"id": 500, "name": "SaaS", "raw": {}, "extracted_at": NOW}])
-        upsert(conn, schema.zd_tickets, [
+        upsert(conn, zd_ticket_forms, [{"id": 500, "name": "SaaS", "raw": {}, "extracted_at": NOW}])
+        upsert(conn, zd_tickets, [
             _t(1, ts("2026-11-03"), ["csat_survey_sent"]),
             _t(2, ts("2026-11-04"), ["csat_survey_sent"]),
             _t(3, ts("2026-11-05"), ["close_by_merge"]),
@@ -60,7 +68,7 @@ def seed_rows(engine) -> None:
             _t(6, ts("2026-11-12"), [], recipient="mail-list@gitlab.com"),
             _t(7, ts("2026-11-12"), ["csat_survey_sent"], deleted=True),
         ])
-        upsert(conn, schema.zd_satisfaction_ratings, [
+        upsert(conn, zd_satisfaction_ratings, [
             _r(11, 1, "good", ts("2026-11-04")),
             _r(12, 2, "bad", ts("2026-11-05"), "The answer wasn't helpful"),
             _r(14, 4, "bad", ts("2026-11-11"), "GitLab doesn't meet my needs"),
@@ -70,7 +78,7 @@ def seed_rows(engine) -> None:
 
 def tables(engine) -> dict[str, list[tuple]]:
     out = {}
-    for t in (schema.csat_kpis, schema.csat_unsurveyed, schema.csat_bad_reasons):
+    for t in (csat_kpis, csat_unsurveyed, csat_bad_reasons):
         with engine.connect() as conn:
             out[t.name] = [tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
     return out
@@ -107,9 +115,9 @@ def test_refresh_replaces_periods_idempotently_and_follows_late_changes(warehous
     # Late changes: the bad rating of ticket 4 turns good; ticket 2 is reopened and solved again
     # a week later; ticket 3 is deleted.
     with warehouse.begin() as conn:
-        upsert(conn, schema.zd_satisfaction_ratings, [_r(14, 4, "good", ts("2026-11-14"))])
-        conn.execute(update(schema.zd_tickets).where(schema.zd_tickets.c.id == 2).values(solved_at=ts("2026-11-13")))
-        conn.execute(update(schema.zd_tickets).where(schema.zd_tickets.c.id == 3).values(is_deleted=True))
+        upsert(conn, zd_satisfaction_ratings, [_r(14, 4, "good", ts("2026-11-14"))])
+        conn.execute(update(zd_tickets).where(zd_tickets.c.id == 2).values(solved_at=ts("2026-11-13")))
+        conn.execute(update(zd_tickets).where(zd_tickets.c.id == 3).values(is_deleted=True))
     refresh(warehouse, now=NOW)
     w45, w46 = week(warehouse, W45), week(warehouse, W46)
     assert (w45["solved"], w45["good"], w45["bad"], w45["csat"]) == (1, 1, 0, 1.0)
@@ -122,7 +130,7 @@ def test_refresh_replaces_periods_idempotently_and_follows_late_changes(warehous
     # Rows removed by hand (the extraction never deletes): the counted tickets no longer match
     # the cohort, so the computation falls back to a full one; no tickets left, no rows left.
     with warehouse.begin() as conn:
-        conn.execute(delete(schema.zd_tickets))
+        conn.execute(delete(zd_tickets))
     assert refresh(warehouse, now=NOW)["mode"] == "full"
     assert all(rows == [] for rows in tables(warehouse).values())
 
@@ -190,7 +198,7 @@ def test_sandbox_extraction_to_kpi_tables_and_report(sandbox, warehouse, monkeyp
     from support_ops.clients.zendesk import SupportZendeskHook
     from support_ops.config import settings
     from support_ops.extract.zendesk import extract_all
-    from support_ops.reports.kpi_report import write_report
+    from support_ops.kpis.report import write_report
 
     use_sandbox(monkeypatch, sandbox)
     extract_all(warehouse, SupportZendeskHook(), start_time=0)
@@ -212,8 +220,8 @@ def test_sandbox_extraction_to_kpi_tables_and_report(sandbox, warehouse, monkeyp
             {k: want[k] for k in ("solved", "surveyed", "responded", "good", "bad")}
         assert got["coverage"] == want["surveyed"] / want["solved"]
         with warehouse.connect() as conn:
-            uns = dict(conn.execute(select(schema.csat_unsurveyed.c.reason, schema.csat_unsurveyed.c.tickets).where(
-                schema.csat_unsurveyed.c.period_type == "week", schema.csat_unsurveyed.c.period_start == start)).all())
+            uns = dict(conn.execute(select(csat_unsurveyed.c.reason, csat_unsurveyed.c.tickets).where(
+                csat_unsurveyed.c.period_type == "week", csat_unsurveyed.c.period_start == start)).all())
         assert uns == {k: want[k] for k in d.UNSURVEYED_REASONS}
         checked_weeks += 1
     assert checked_weeks >= 1
@@ -222,8 +230,8 @@ def test_sandbox_extraction_to_kpi_tables_and_report(sandbox, warehouse, monkeyp
     for month, tally in manifest["csat"]["by_month"].items():
         assert {k: months[month][k] for k in tally} == tally, month
     with warehouse.connect() as conn:
-        bad = conn.execute(select(schema.csat_bad_reasons.c.reason, schema.csat_bad_reasons.c.ratings)
-                           .where(schema.csat_bad_reasons.c.period_type == "month")).all()
+        bad = conn.execute(select(csat_bad_reasons.c.reason, csat_bad_reasons.c.ratings)
+                           .where(csat_bad_reasons.c.period_type == "month")).all()
     totals: dict[str, int] = {}
     for reason, n in bad:
         totals[reason] = totals.get(reason, 0) + n

@@ -17,9 +17,25 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select, update
 
+from support_ops.extract.tables import (
+    zd_organizations,
+    zd_satisfaction_ratings,
+    zd_ticket_forms,
+    zd_tickets,
+    zd_users,
+)
 from support_ops.kpis.compute import refresh
 from support_ops.kpis.incremental import LOOKBACK
-from support_ops.warehouse import schema, upsert
+from support_ops.kpis.tables import (
+    csat_bad_reasons,
+    csat_kpi_dimensions,
+    csat_kpi_marks,
+    csat_kpi_runs,
+    csat_kpi_tickets,
+    csat_kpis,
+    csat_unsurveyed,
+)
+from support_ops.warehouse import upsert
 
 T0 = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
 SEEDED = T0 - dt.timedelta(days=1)  # when the seed rows were extracted
@@ -30,10 +46,10 @@ SCORES = ["good", "bad", "offered", "unoffered"]
 REASONS = [None, "The answer wasn't helpful", "GitLab doesn't meet my needs", "Wrong colour"]
 ORG_NAMES = ["Acme", "GitLab", "GitLab Inc."]
 LEVELS = [None, "premium", "Ultimate "]
-RESULT_TABLES = (schema.csat_kpis, schema.csat_unsurveyed, schema.csat_bad_reasons)
-WIPED = (schema.zd_tickets, schema.zd_satisfaction_ratings, schema.zd_users, schema.zd_organizations,
-         schema.zd_ticket_forms, *RESULT_TABLES, schema.csat_kpi_runs, schema.csat_kpi_tickets,
-         schema.csat_kpi_dimensions, schema.csat_kpi_marks)
+RESULT_TABLES = (csat_kpis, csat_unsurveyed, csat_bad_reasons)
+WIPED = (zd_tickets, zd_satisfaction_ratings, zd_users, zd_organizations,
+         zd_ticket_forms, *RESULT_TABLES, csat_kpi_runs, csat_kpi_tickets,
+         csat_kpi_dimensions, csat_kpi_marks)
 
 
 def day(n: int | None) -> dt.datetime | None:
@@ -75,21 +91,21 @@ def seed(engine, tickets: list[tuple], ratings: dict[int, tuple[int, int]]) -> N
     with engine.begin() as conn:
         for table in WIPED:
             conn.execute(delete(table))
-        upsert(conn, schema.zd_organizations, [
+        upsert(conn, zd_organizations, [
             {"id": i, "name": ORG_NAMES[i - 1], "domain_names": [], "tags": [], "support_level": LEVELS[i - 1],
              "raw": {}, "extracted_at": SEEDED} for i in (1, 2, 3)])
-        upsert(conn, schema.zd_users, [{"id": i, "organization_id": [1, 2, None, 3][i - 1], "raw": {},
+        upsert(conn, zd_users, [{"id": i, "organization_id": [1, 2, None, 3][i - 1], "raw": {},
                                         "extracted_at": SEEDED} for i in (1, 2, 3, 4)])
-        upsert(conn, schema.zd_ticket_forms, [{"id": 500, "name": "SaaS", "raw": {}, "extracted_at": SEEDED},
+        upsert(conn, zd_ticket_forms, [{"id": 500, "name": "SaaS", "raw": {}, "extracted_at": SEEDED},
                                               {"id": 501, "name": "Self-Managed", "raw": {}, "extracted_at": SEEDED}])
-        upsert(conn, schema.zd_tickets, [ticket(i + 1, *t, at=SEEDED) for i, t in enumerate(tickets)])
-        upsert(conn, schema.zd_satisfaction_ratings, [rating(tid, score, reason, SEEDED, SEEDED)
+        upsert(conn, zd_tickets, [ticket(i + 1, *t, at=SEEDED) for i, t in enumerate(tickets)])
+        upsert(conn, zd_satisfaction_ratings, [rating(tid, score, reason, SEEDED, SEEDED)
                                                       for tid, (score, reason) in ratings.items() if tid <= len(tickets)])
 
 
 def apply(conn, change: tuple, at: dt.datetime, next_id: int) -> int:
     """One change as the extraction would write it; returns the next free ticket id."""
-    tk, rt = schema.zd_tickets, schema.zd_satisfaction_ratings
+    tk, rt = zd_tickets, zd_satisfaction_ratings
     kind, *args = change
     bump = {"extracted_at": at, "updated_at": at}
     if kind == "new_ticket":
@@ -108,13 +124,13 @@ def apply(conn, change: tuple, at: dt.datetime, next_id: int) -> int:
         conn.execute(update(tk).where(tk.c.id == args[0]).values(satisfaction_score=SCORES[args[1]], **bump))
         upsert(conn, rt, [rating(args[0], args[1], 0, at, at)], update=["score", "reason"])
     elif kind == "user_org":
-        conn.execute(update(schema.zd_users).where(schema.zd_users.c.id == args[0])
+        conn.execute(update(zd_users).where(zd_users.c.id == args[0])
                      .values(organization_id=args[1], extracted_at=at))
     elif kind == "org":
-        conn.execute(update(schema.zd_organizations).where(schema.zd_organizations.c.id == args[0])
+        conn.execute(update(zd_organizations).where(zd_organizations.c.id == args[0])
                      .values(name=ORG_NAMES[args[1]], support_level=LEVELS[args[2]], extracted_at=at))
     elif kind == "form":
-        conn.execute(update(schema.zd_ticket_forms).where(schema.zd_ticket_forms.c.id == 500 + args[0])
+        conn.execute(update(zd_ticket_forms).where(zd_ticket_forms.c.id == 500 + args[0])
                      .values(name=args[1], extracted_at=at))
     return next_id
 
@@ -165,7 +181,7 @@ def test_only_the_changed_periods_are_recomputed(warehouse):
     s = refresh(warehouse, now=later + dt.timedelta(hours=1))
     assert (s["mode"], s["periods"], s["changed"]["ratings"]) == ("incremental", 2, 1)
     with warehouse.connect() as conn:
-        run = conn.execute(select(schema.csat_kpi_runs).order_by(schema.csat_kpi_runs.c.computed_at.desc())).first()
+        run = conn.execute(select(csat_kpi_runs).order_by(csat_kpi_runs.c.computed_at.desc())).first()
     assert (run.first_period, run.last_period) == (dt.date(2026, 11, 1), dt.date(2026, 11, 2))
 
     at = later + dt.timedelta(hours=2)
@@ -182,7 +198,7 @@ def test_full_recompute_on_request_and_after_rows_removed_by_hand(warehouse):
     refresh(warehouse, now=T0)
     assert refresh(warehouse, now=T0, full=True)["reason"] == "requested"
     with warehouse.begin() as conn:  # not the extraction's doing: no extracted_at moved
-        conn.execute(delete(schema.zd_tickets).where(schema.zd_tickets.c.id == 2))
+        conn.execute(delete(zd_tickets).where(zd_tickets.c.id == 2))
     s = refresh(warehouse, now=T0 + dt.timedelta(hours=1))
     assert s["mode"] == "full" and "cohort" in s["reason"] and s["tickets"] == 1
     assert {r[1] for r in snapshot(warehouse)["csat_kpis"]} == {dt.date(2026, 9, 1), dt.date(2026, 9, 21)}

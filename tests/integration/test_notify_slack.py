@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from support_ops.notify.slack import escape, notify
 from support_ops.outbound import WritesFailed, audit
+from support_ops.outbound.tables import outbound_plans, outbound_writes
 from support_ops.outbound.writers import INTEGRITY_SUMMARY, KPI_ALERT
-from support_ops.warehouse.schema import outbound_plans, outbound_writes
 from tests.conftest import use_sandbox
 
 

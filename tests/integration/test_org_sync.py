@@ -26,8 +26,9 @@ from support_ops.org_sync import (
     runs,
     verify_run,
 )
+from support_ops.org_sync.tables import org_sync_changes
 from support_ops.org_sync.target import SyncZendeskOrganizations, install
-from support_ops.warehouse.schema import org_sync_changes, outbound_writes
+from support_ops.outbound.tables import outbound_writes
 from tests.conftest import use_sandbox
 
 UPDATE_MANY = "PUT /api/v2/organizations/update_many.json"
@@ -274,7 +275,7 @@ def test_report_page_slack_summary_and_cli(sb, warehouse, capsys):
     victim = {"id": runs.changes(warehouse, planned["run_id"])[0]["organization_id"]}
     from sqlalchemy import update
 
-    from support_ops.warehouse.schema import zd_organizations
+    from support_ops.extract.tables import zd_organizations
     with warehouse.begin() as conn:
         conn.execute(update(zd_organizations).where(zd_organizations.c.id == victim["id"])
                      .values(name="<script>alert(1)</script> @here"))

@@ -27,7 +27,7 @@ from support_ops.outbound import (
     WritesFailed,
 )
 from support_ops.outbound import targets as registry
-from support_ops.warehouse.schema import outbound_plans, outbound_writes
+from support_ops.outbound.tables import outbound_plans, outbound_writes
 
 
 class Crash(BaseException):

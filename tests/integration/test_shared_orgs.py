@@ -15,7 +15,7 @@ from support_ops.outbound.gitlab import gitlab_client
 from support_ops.sharing import store
 from support_ops.sharing.requests import support_ops_project
 from support_ops.sharing.runner import audit_run
-from support_ops.warehouse.schema import shared_org_findings
+from support_ops.sharing.tables import shared_org_findings
 from tests.conftest import use_sandbox
 
 DAY1, DAY2 = dt.date(2026, 11, 20), dt.date(2026, 11, 21)

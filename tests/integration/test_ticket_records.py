@@ -13,7 +13,7 @@ from sandbox.core.collections import MANIFEST_KEY
 from support_ops.clients.salesforce import salesforce_client
 from support_ops.clients.zendesk import SupportZendeskHook
 from support_ops.ticket_records import runner
-from support_ops.warehouse.schema import ticket_record_findings
+from support_ops.ticket_records.tables import ticket_record_findings
 from tests.conftest import use_sandbox
 
 AS_OF = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)

@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import insert
 
 from support_ops.cli import main
-from support_ops.warehouse import get_engine, schema, upgrade
+from support_ops.kpis.tables import csat_kpi_runs, csat_kpis
+from support_ops.warehouse import get_engine, upgrade
 
 AS_OF = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)  # a Friday: week 2026-W47 is not over
 
@@ -29,9 +30,9 @@ def kpi_warehouse(tmp_path, monkeypatch):
     row = {"period_type": "week", "segment_type": "all", "segment_value": "all", "solved": 10, "surveyed": 8,
            "responded": 4, "good": 3, "bad": 1, "csat": 0.75, "response_rate": 0.5, "coverage": 0.8}
     with engine.begin() as conn:
-        conn.execute(insert(schema.csat_kpis), [{**row, "period_start": dt.date(2026, 11, 9)},
+        conn.execute(insert(csat_kpis), [{**row, "period_start": dt.date(2026, 11, 9)},
                                                 {**row, "period_start": dt.date(2026, 11, 16)}])
-        conn.execute(insert(schema.csat_kpi_runs).values(
+        conn.execute(insert(csat_kpi_runs).values(
             run_id="t", computed_at=AS_OF, data_as_of=AS_OF, periods=2, tickets=20, seconds=0.1))
     return engine
 

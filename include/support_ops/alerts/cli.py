@@ -59,7 +59,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def summary_lines(engine: Engine, messages: int = 3) -> list[str]:
     """The notifications' part of `support_ops summary`: alerts, and what was last posted."""
-    from ..warehouse.schema import outbound_writes, sla_breach_alerts
+    from ..outbound.tables import outbound_writes
+    from .tables import sla_breach_alerts
 
     names = set(inspect(engine).get_table_names())
     if "sla_breach_alerts" not in names:

@@ -14,19 +14,17 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, select, update
 
-from ..warehouse.schema import (
-    ops_feed_state,
-    sla_breach_alerts,
+from ..extract.tables import (
     zd_organizations,
     zd_ticket_forms,
     zd_ticket_metric_events,
     zd_tickets,
     zd_users,
-    zd_view_counts,
 )
 from ..warehouse.upsert import upsert
 from .breach import Event
 from .rules import Ticket
+from .tables import ops_feed_state, sla_breach_alerts, zd_view_counts
 
 CHUNK = 500
 OPEN = ("new", "open", "pending", "hold")

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, func, inspect, select
 
-from ..warehouse import schema
+from .tables import sf_accounts
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def salesforce_accounts(full_refresh: bool = False) -> dict[str, Any]:
     from ..warehouse import get_engine
     from .tasks import run_salesforce_accounts
 
-    return tracked(get_engine(), schema.sf_accounts, lambda: run_salesforce_accounts(full_refresh=full_refresh))
+    return tracked(get_engine(), sf_accounts, lambda: run_salesforce_accounts(full_refresh=full_refresh))
 
 
 def changed(result: dict[str, Any]) -> bool:

@@ -27,10 +27,10 @@ from sqlalchemy import Connection, Engine, Table
 from sqlalchemy import exc as sa_exc
 
 from ..config import settings
-from ..warehouse.schema import quarantine, zd_ticket_metrics
 from ..warehouse.upsert import upsert
 from . import records as rec
 from .state import load_state, save_state
+from .tables import quarantine, zd_ticket_metrics
 
 log = logging.getLogger(__name__)
 

@@ -23,11 +23,11 @@ import requests
 from sqlalchemy import Connection, Engine, func
 
 from ..clients.salesforce_ids import to18
-from ..warehouse.schema import sf_accounts
 from .fetch import ExtractionError, FetchStats, RetryPolicy, call_with_retries
 from .records import ACCOUNT_FIELDS, BadRecord, account_row, parse_time
 from .runner import StreamResult, run_pages
 from .state import capped, cursor_ceiling, reset_state
+from .tables import sf_accounts
 
 log = logging.getLogger(__name__)
 STREAM = "salesforce.accounts"

@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from ..warehouse.schema import extract_state
 from ..warehouse.upsert import upsert
+from .tables import extract_state
 
 
 def cursor_ceiling(started: dt.datetime | None = None, lag: float | None = None) -> dt.datetime:

@@ -22,13 +22,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from ..config import settings
-from ..warehouse import schema
 from ..warehouse.upsert import upsert
 from .canary import Canary
 from .fetch import ExtractionError, FetchStats, RetryPolicy, get_json
 from .records import RATING_SCORES, BadRecord, parse_time, ticket_row
 from .runner import StreamResult, run_pages, ticket_metrics_writer
-from .zendesk_streams import STREAMS, ZendeskStream
+from .tables import zd_satisfaction_ratings
+from .zendesk_streams import STREAMS, TICKETS, ZendeskStream
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def extract_stream(
     stats = FetchStats()
     start = default_start_time() if start_time is None else start_time
     ceiling = cursor_ceiling()
-    is_tickets = stream.name == "zendesk.tickets"
+    is_tickets = stream.name == TICKETS.name
     canary = Canary(stream.name, stream.table, stream.watches)
     canary.prime(engine)
     page_metrics: dict[Any, dict] = {}  # the current page's metric sets by ticket id
@@ -171,7 +171,7 @@ def _changed(conn: Connection, rows: list[dict]) -> list[dict]:
     most tickets come back for other reasons, with their rating unchanged."""
     if not rows:
         return rows
-    t = schema.zd_satisfaction_ratings
+    t = zd_satisfaction_ratings
     have = {r[0]: r[1:] for r in conn.execute(
         select(t.c.id, *(t.c[c] for c in _RATING_VALUES)).where(t.c.id.in_([r["id"] for r in rows])))}
     out = []
@@ -198,7 +198,7 @@ def write_rating_changes(conn: Connection, pairs: list[tuple[dict, dict]]) -> No
         group = [r for r in rows if ("reason" in r) == with_reason]
         if group:
             cols = ["score", "comment"] + (["reason", "reason_id"] if with_reason else [])
-            upsert(conn, schema.zd_satisfaction_ratings, group, update=cols)
+            upsert(conn, zd_satisfaction_ratings, group, update=cols)
 
 
 def extract_all(engine: Engine, hook: Any, names: list[str] | None = None, **kwargs) -> dict[str, dict]:

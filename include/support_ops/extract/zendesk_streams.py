@@ -25,9 +25,17 @@ from typing import Any
 
 from sqlalchemy import Table
 
-from ..warehouse import schema
+from ..assets import ZENDESK_STREAMS
 from . import records as rec
 from .canary import Watch
+from .tables import (
+    zd_organizations,
+    zd_satisfaction_ratings,
+    zd_ticket_forms,
+    zd_ticket_metric_events,
+    zd_tickets,
+    zd_users,
+)
 
 log = logging.getLogger(__name__)
 FALLBACK_PAGE_SIZE = 100  # the cursor-paginated lists' maximum
@@ -191,38 +199,47 @@ def _solved(row: dict) -> bool:
     return row.get("status") in ("solved", "closed")
 
 
+def _named(stream: str) -> str:
+    """The stream's name in extract_state; the short names are defined once, in assets.py."""
+    if stream not in ZENDESK_STREAMS:
+        raise ValueError(f"{stream!r} is not one of assets.ZENDESK_STREAMS {ZENDESK_STREAMS}")
+    return f"zendesk.{stream}"
+
+
 TICKETS = ZendeskStream(
-    "zendesk.tickets", "/incremental/tickets/cursor.json", "tickets", "cursor", schema.zd_tickets,
+    _named("tickets"), "/incremental/tickets/cursor.json", "tickets", "cursor", zd_tickets,
     lambda doc: rec.ticket_row(doc, None), {"per_page": 1000, "include": "metric_sets"},
     watches=(Watch("solved_at", _solved, "the metric set's solved_at"), Watch("created_at"),
              Watch("updated_at")),
 )
 USERS = ZendeskStream(
-    "zendesk.users", "/incremental/users/cursor.json", "users", "cursor", schema.zd_users,
+    _named("users"), "/incremental/users/cursor.json", "users", "cursor", zd_users,
     rec.user_row, {"per_page": 1000}, watches=(Watch("role"), Watch("created_at")),
 )
 ORGANIZATIONS = ZendeskStream(
-    "zendesk.organizations", "/incremental/organizations.json", "organizations", "time",
-    schema.zd_organizations, rec.organization_row, {"per_page": 1000},
+    _named("organizations"), "/incremental/organizations.json", "organizations", "time",
+    zd_organizations, rec.organization_row, {"per_page": 1000},
     # Zendesk has no cursor variant of the organization export: the cursor-paginated list.
     fallback=Fallback("/organizations.json", "organizations", "updated_at"),
     watches=(Watch("created_at"), Watch("updated_at")),
 )
 METRIC_EVENTS = ZendeskStream(
-    "zendesk.ticket_metric_events", "/incremental/ticket_metric_events.json", "ticket_metric_events",
-    "time", schema.zd_ticket_metric_events, rec.metric_event_row, {},
+    _named("ticket_metric_events"), "/incremental/ticket_metric_events.json", "ticket_metric_events",
+    "time", zd_ticket_metric_events, rec.metric_event_row, {},
     # The same export pages by cursor (100 per page, chronological) when asked for page[size].
     fallback=Fallback("/incremental/ticket_metric_events.json", "ticket_metric_events", "time",
                       from_start=True),
 )
 RATINGS = ZendeskStream(
-    "zendesk.satisfaction_ratings", "/satisfaction_ratings.json", "satisfaction_ratings", "ratings",
-    schema.zd_satisfaction_ratings, rec.rating_row, {"page[size]": 100, "sort": "created_at"},
+    _named("satisfaction_ratings"), "/satisfaction_ratings.json", "satisfaction_ratings", "ratings",
+    zd_satisfaction_ratings, rec.rating_row, {"page[size]": 100, "sort": "created_at"},
     watches=(Watch("created_at"), Watch("updated_at")),
 )
 TICKET_FORMS = ZendeskStream(
-    "zendesk.ticket_forms", "/ticket_forms.json", "ticket_forms", "full", schema.zd_ticket_forms,
+    _named("ticket_forms"), "/ticket_forms.json", "ticket_forms", "full", zd_ticket_forms,
     rec.ticket_form_row, {}
 )
 
 STREAMS = {s.name.split(".", 1)[1]: s for s in (TICKETS, RATINGS, ORGANIZATIONS, USERS, TICKET_FORMS, METRIC_EVENTS)}
+if set(STREAMS) != set(ZENDESK_STREAMS):  # every asset has a stream and every stream an asset
+    raise RuntimeError(f"Zendesk streams {sorted(STREAMS)} differ from assets.ZENDESK_STREAMS")

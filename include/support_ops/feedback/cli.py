@@ -46,7 +46,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def summary_lines(engine: Engine) -> list[str]:
     """The feedback issues' part of `support_ops summary` (nothing before the first run)."""
-    from ..warehouse.schema import feedback_issues
+    from .tables import feedback_issues
 
     if not inspect(engine).has_table("feedback_issues"):
         return []
@@ -62,7 +62,7 @@ def summary_lines(engine: Engine) -> list[str]:
 
 def _export_lines(engine: Engine) -> list[str]:
     """The feedback export's commits, from the outbound audit."""
-    from ..warehouse.schema import outbound_writes as w
+    from ..outbound.tables import outbound_writes as w
 
     with engine.connect() as conn:
         commits = conn.execute(select(w.c.after, w.c.finished_at).where(

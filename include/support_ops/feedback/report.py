@@ -19,8 +19,8 @@ from sqlalchemy import Engine, select
 
 from ..config import settings
 from ..reports import kit, registry
-from ..warehouse.schema import feedback_issues
 from . import rules
+from .tables import feedback_issues
 
 log = logging.getLogger(__name__)
 

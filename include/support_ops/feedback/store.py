@@ -9,14 +9,10 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, delete, or_, select
 
+from ..extract.tables import zd_organizations, zd_satisfaction_ratings, zd_tickets
 from ..warehouse import upsert
-from ..warehouse.schema import (
-    feedback_issues,
-    zd_organizations,
-    zd_satisfaction_ratings,
-    zd_tickets,
-)
 from .rules import BAD, GOOD, Rating
+from .tables import feedback_issues
 
 
 def _utc(ts: dt.datetime | None) -> dt.datetime | None:

@@ -6,7 +6,7 @@ record's id comes back. The GX project is file-backed in `settings().data_dir / 
 
 What GX's Data Docs showed (per expectation: what it expects, success, how many rows were
 checked and failed, a sample of the failing values and ids) is written by the project's
-report kit to `reports_dir/data_docs/<run>/index.html` (reports/gx_report.py) instead of GX's
+report kit to `reports_dir/data_docs/<run>/index.html` (integrity/gx_report.py) instead of GX's
 own HTML site: that site loads its CSS and scripts from CDNs (broken offline) and writes
 record values into the page unescaped, so a hostile organization name would run as script
 on the Airflow UI's origin. GX's own loggers are kept to warnings (its INFO lines drowned the
@@ -220,7 +220,7 @@ def validate(frame: pd.DataFrame, run_name: str, *, project_dir: Path | None = N
 
     from great_expectations.core.run_identifier import RunIdentifier
 
-    from ..reports import gx_report
+    from . import gx_report
 
     project_dir = project_dir or gx_project_dir()
     docs_dir = docs_dir or data_docs_dir()

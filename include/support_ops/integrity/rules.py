@@ -23,10 +23,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import names
 from ..clients.salesforce_ids import to18
 
 ACCOUNT, ORGANIZATION = "account", "organization"
-STAFF_ORG_NAME = "GitLab"
+STAFF_ORG_NAME = names.STAFF_ORG_NAME
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from sqlalchemy import Engine, select
 
 from ..config import settings
 from ..links import report_url
-from ..warehouse.schema import integrity_runs
 from . import rules
 from .store import findings_of, load_sources, write_findings, write_run
+from .tables import integrity_runs
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def run_checks(engine: Engine, run_date: Any = None, *, use_gx: bool = True,
     """Check, store and report one run; returns a small summary (fit for XCom).
 
     Raises store.IntegritySourceError when the source tables are empty (nothing to check)."""
-    from ..reports import integrity_report
+    from . import report as integrity_report
 
     day = resolve_run_date(run_date)
     s = settings()

@@ -16,9 +16,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, inspect, select
 
-from ..warehouse.schema import integrity_findings, integrity_runs, sf_accounts, zd_organizations
+from ..extract.tables import sf_accounts, zd_organizations
 from ..warehouse.upsert import upsert
 from .rules import CHECK_NAMES, Key
+from .tables import integrity_findings, integrity_runs
 
 
 class IntegritySourceError(RuntimeError):

@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 
 from ..config import settings
-from ..warehouse import schema
+from ..warehouse.registry import tables as schema
 from . import definitions as d
 from . import incremental
 

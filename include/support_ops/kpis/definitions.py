@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from .. import names
+
 SURVEY_TAGS = ("csat_survey_sent", "csat-survey-sent")
 MERGED_TAG = "close_by_merge"
 SURVEYED_SCORES = frozenset({"offered", "good", "bad"})
 RESPONDED_SCORES = frozenset({"good", "bad"})
-STAFF_ORG_NAME = "GitLab"  # exactly; 'GitLab Inc.' and friends are ordinary customers
+STAFF_ORG_NAME = names.STAFF_ORG_NAME  # exactly; 'GitLab Inc.' and friends are ordinary customers
 
 PERIOD_TYPES = ("week", "month")
 SEGMENT_TYPES = ("all", "support_level", "form")

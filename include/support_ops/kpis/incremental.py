@@ -44,7 +44,7 @@ from sqlalchemy import (
     union,
 )
 
-from ..warehouse import schema
+from ..warehouse.registry import tables as schema
 from ..warehouse.upsert import upsert
 from . import definitions as d
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy import Engine, desc, select
 
-from ..warehouse import schema
+from ..extract.tables import zd_organizations, zd_satisfaction_ratings, zd_tickets, zd_users
+from .tables import csat_bad_reasons, csat_kpi_runs, csat_kpis, csat_unsurveyed
 
 KPI_FIELDS = ("solved", "surveyed", "responded", "good", "bad", "csat", "response_rate", "coverage")
 
@@ -28,7 +29,7 @@ def read_kpis(
     segment_type: str = "all",
 ) -> list[dict[str, Any]]:
     """`csat_kpis` rows of one period type and segment type, oldest first (start/end inclusive)."""
-    k = schema.csat_kpis
+    k = csat_kpis
     stmt = select(k).where(k.c.period_type == period_type, k.c.segment_type == segment_type)
     if start is not None:
         stmt = stmt.where(k.c.period_start >= start)
@@ -43,7 +44,7 @@ def read_kpis(
 
 def read_table(engine: Engine, table_name: str, period_type: str, start: dt.date | None = None) -> list[dict]:
     """`csat_unsurveyed` or `csat_bad_reasons` rows of one period type from `start` on."""
-    table = {"csat_unsurveyed": schema.csat_unsurveyed, "csat_bad_reasons": schema.csat_bad_reasons}[table_name]
+    table = {"csat_unsurveyed": csat_unsurveyed, "csat_bad_reasons": csat_bad_reasons}[table_name]
     stmt = select(table).where(table.c.period_type == period_type)
     if start is not None:
         stmt = stmt.where(table.c.period_start >= start)
@@ -56,7 +57,7 @@ def read_table(engine: Engine, table_name: str, period_type: str, start: dt.date
 
 def last_run(engine: Engine) -> dict[str, Any] | None:
     """The newest `csat_kpi_runs` row (None before the first computation)."""
-    runs = schema.csat_kpi_runs
+    runs = csat_kpi_runs
     with engine.connect() as conn:
         row = conn.execute(select(runs).order_by(desc(runs.c.computed_at)).limit(1)).first()
     if row is None:
@@ -104,7 +105,7 @@ def bad_rated_tickets(engine: Engine, period_type: str, start: dt.date) -> list[
     end = d.next_period(period_type, start)
     lo = dt.datetime.combine(start - dt.timedelta(days=1), dt.time(), dt.UTC)  # slack for SQLite's text
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC)  # comparison; exact below
-    tk, rt, org, users = schema.zd_tickets, schema.zd_satisfaction_ratings, schema.zd_organizations, schema.zd_users
+    tk, rt, org, users = zd_tickets, zd_satisfaction_ratings, zd_organizations, zd_users
     with engine.connect() as conn:
         tickets = {}
         for r in conn.execute(select(tk.c.id, tk.c.solved_at, tk.c.satisfaction_score, tk.c.organization_id,

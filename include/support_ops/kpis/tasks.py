@@ -23,7 +23,7 @@ def compute_task(full_recompute: bool = False) -> dict:
 def report_task(summary: dict, run_date: dt.date | str) -> dict:
     """Write the HTML report for `run_date`; returns its path and its absolute URL in the Airflow UI."""
     from ..links import report_url
-    from ..reports.kpi_report import write_report
+    from .report import write_report
 
     run_date = dt.date.fromisoformat(run_date) if isinstance(run_date, str) else run_date
     as_of = dt.datetime.fromisoformat(summary["data_as_of"]) if summary.get("data_as_of") else None

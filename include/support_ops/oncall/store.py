@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, func, inspect, select
 
-from ..warehouse.schema import oncall_findings, oncall_runs, oncall_shifts
 from ..warehouse.upsert import upsert
 from .model import CHECK_NAMES, Finding
+from .tables import oncall_findings, oncall_runs, oncall_shifts
 
 Key = tuple[str, str, str]
 

@@ -93,7 +93,7 @@ def _record_creations(engine: Engine, run_id: str, plan_id: str) -> dict[str, An
     applied changes (so verify reads them back and the report lists them)."""
     from sqlalchemy import update
 
-    from ..warehouse.schema import org_sync_changes, org_sync_skips
+    from .tables import org_sync_changes, org_sync_skips
 
     created, failed, errors = 0, 0, []
     rows, ids = [], []

@@ -19,8 +19,8 @@ from sqlalchemy import Engine, select
 
 from .. import outbound
 from ..config import settings
+from ..extract.tables import sf_accounts, zd_organizations
 from ..outbound.zendesk import organization_update
-from ..warehouse.schema import sf_accounts, zd_organizations
 from . import rules, runs
 from .target import ORG_SYNC
 

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from ..config import settings
+from ..extract.tables import zd_organizations
 from ..outbound.writers import Writer
 from ..reports import kit, registry
-from ..warehouse.schema import zd_organizations
 from . import rules, runs
 from .target import ORG_SYNC
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, select, update
 
-from ..warehouse.schema import org_sync_changes, org_sync_runs, org_sync_skips
+from .tables import org_sync_changes, org_sync_runs, org_sync_skips
 
 CHUNK = 1000
 ERROR_MAX = 2000

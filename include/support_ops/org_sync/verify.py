@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from ..extract.records import BadRecord, organization_row
-from ..warehouse.schema import zd_organizations
+from ..extract.tables import zd_organizations
 from ..warehouse.upsert import upsert
 from . import rules, runs
 from .target import TARGET, SyncZendeskOrganizations, read_organizations

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from ..warehouse.schema import outbound_plans, outbound_writes
+from .tables import outbound_plans, outbound_writes
 
 
 def audit(engine: Engine, *, writer: str | None = None, target: str | None = None,

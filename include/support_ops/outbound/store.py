@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, select, update
 
-from ..warehouse.schema import outbound_plans, outbound_writes
 from .model import StoredWrite
+from .tables import outbound_plans, outbound_writes
 
 ERROR_MAX = 2000
 KEY_CHUNK = 500

@@ -1,6 +1,7 @@
 """The reports' home page (`/support-ops/`): the latest of everything at a glance, then the archive.
 
-Each capability's card comes from its headline (registry.py): last week's and month's CSAT
+Each capability's card comes from its headline (registry.py), its archive section from the
+report kinds it lists in support_ops/capabilities.py: last week's and month's CSAT
 against target, the integrity counts with their change, and so on for every capability that
 registers. Below them, every dated report, newest first, in a collapsed section.
 """
@@ -10,20 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from ..capabilities import CAPABILITIES
 from . import kit, registry
 
-# Report kinds: sub-folder of the reports folder -> title shown to users.
-KINDS = {
-    "kpis": "CSAT KPI report",
-    "integrity": "CRM integrity summary",
-    "data_docs": "Great Expectations validation results",
-    "org_sync": "Organization sync report",
-    "oncall": "On-call roster and audit",
-    "feedback": "Feedback issues report",
-    "shared_orgs": "Shared organizations audit",
-    "ticket_records": "Ticket records in Salesforce",
-    "alerts": "Ops notifications report",
-}
+# Report kinds: sub-folder of the reports folder -> title shown to users, from each capability's
+# entry in the one list (support_ops/capabilities.py).
+KINDS: dict[str, str] = {kind: title for cap in CAPABILITIES for kind, title in cap.reports.items()}
 
 
 def list_reports(root: Path) -> dict[str, list[Path]]:

@@ -1,7 +1,7 @@
 """What the home page (`/support-ops/`) shows: one headline per capability.
 
-A capability (KPIs, integrity, and each one that lands later) adds itself to `CAPABILITIES`
-(one line: key -> title, in the order the home page shows them) and, when its run finishes,
+A capability has a card when its entry in the one list (support_ops/capabilities.py) names a
+headline title; the list's order is the home page's order. When its run finishes, it
 calls `publish()` with its headline. Headlines are small JSON files in
 `<reports>/headlines/<key>.json`, so the web server reads files and never the warehouse.
 Every field is text the home page escapes.
@@ -17,22 +17,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..capabilities import CAPABILITIES as _LIST
+
 log = logging.getLogger(__name__)
 
 FOLDER = "headlines"
 STATUSES = ("ok", "warn", "bad", "info")
 
-# key -> title, in display order. New capabilities add one line here.
-CAPABILITIES: dict[str, str] = {
-    "kpis": "Customer satisfaction (CSAT)",
-    "integrity": "CRM data integrity",
-    "org_sync": "Salesforce → Zendesk organization sync",
-    "oncall": "On-call (PagerDuty)",
-    "feedback": "Feedback issues (SSAT)",
-    "shared_orgs": "Shared organizations audit",
-    "ticket_records": "Ticket records in Salesforce",
-    "alerts": "Ops notifications (SLA-breach alerts, view counts)",
-}
+# key -> title, in display order, from the one list of capabilities.
+CAPABILITIES: dict[str, str] = {cap.key: cap.headline for cap in _LIST if cap.headline}
 
 
 @dataclass
@@ -57,7 +50,7 @@ class Headline:
 
 
 def register(key: str, title: str) -> None:
-    """Add a capability at run time (tests, plugins); the usual way is a line in CAPABILITIES."""
+    """Add a capability at run time (tests, plugins); the usual way is a headline in support_ops/capabilities.py."""
     CAPABILITIES.setdefault(key, title)
 
 

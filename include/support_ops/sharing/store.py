@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlalchemy import Engine, inspect, select
 
-from ..warehouse.schema import shared_org_applies, shared_org_findings, shared_org_runs, zd_users
+from ..extract.tables import zd_users
 from ..warehouse.upsert import upsert
 from . import findings as findings_store
 from .audit import CHECKS, Finding
+from .tables import shared_org_applies, shared_org_findings, shared_org_runs
 
 
 def load_users(engine: Engine) -> list[dict[str, Any]]:

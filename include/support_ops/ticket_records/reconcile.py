@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, or_, select
 
 from ..clients.salesforce_ids import to18
-from ..warehouse.schema import zd_organizations, zd_tickets
+from ..extract.tables import zd_organizations, zd_tickets
 from . import names
 
 MISSING, STALE, WRONG_ACCOUNT = "missing_record", "stale_status", "wrong_account"

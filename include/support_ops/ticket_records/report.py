@@ -11,8 +11,8 @@ from sqlalchemy import Engine, select
 from ..config import settings
 from ..reports import kit, registry
 from ..sharing import findings as findings_store
-from ..warehouse.schema import ticket_record_findings, ticket_record_runs
 from . import health, names, reconcile
+from .tables import ticket_record_findings, ticket_record_runs
 
 FOLDER = "ticket_records"
 CAPABILITY = "ticket_records"

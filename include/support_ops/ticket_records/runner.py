@@ -14,9 +14,9 @@ from .. import outbound
 from ..outbound.salesforce import upsert
 from ..outbound.writers import Writer, register_writer
 from ..sharing import findings as findings_store
-from ..warehouse.schema import ticket_record_findings, ticket_record_runs
 from ..warehouse.upsert import upsert as db_upsert
 from . import health, names, reconcile
+from .tables import ticket_record_findings, ticket_record_runs
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,9 @@
-"""The warehouse: SQLAlchemy Core schema, engine from the Airflow connection, upserts, migrations."""
+"""The warehouse: the engine from the Airflow connection, upserts, the shared metadata and its
+registry (every capability's tables, warehouse/registry.py), the migrations."""
 
 from .engine import get_engine, warehouse_url
+from .metadata import metadata
 from .migrate import upgrade
-from .schema import metadata
 from .upsert import upsert
 
 __all__ = ["get_engine", "metadata", "upgrade", "upsert", "warehouse_url"]

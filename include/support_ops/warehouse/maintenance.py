@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select
 
 from .engine import get_engine
 from .migrate import upgrade
-from .schema import warehouse_heartbeat
+from .tables import warehouse_heartbeat
 from .upsert import upsert
 
 log = logging.getLogger(__name__)

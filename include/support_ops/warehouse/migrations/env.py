@@ -2,7 +2,9 @@
 
 from alembic import context
 
-from support_ops.warehouse.schema import metadata
+from support_ops.warehouse.registry import load_all
+
+metadata = load_all()
 
 engine = context.config.attributes["engine"]
 with engine.connect() as connection:

@@ -21,10 +21,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 from ..config import settings
-from ..kpis import definitions as d
-from ..kpis.queries import as_of as data_as_of
-from ..kpis.queries import bad_rated_tickets, pct, read_kpis, read_table
-from . import kit, registry
+from ..reports import kit, registry
+from . import definitions as d
+from .queries import as_of as data_as_of
+from .queries import bad_rated_tickets, pct, read_kpis, read_table
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import kit
-from .integrity_guide import GUIDES
+from ..reports import kit
+from .guide import GUIDES
 
 e = kit.e
 

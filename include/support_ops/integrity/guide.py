@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..integrity.rules import CHECK_NAMES
+from .rules import CHECK_NAMES
 
 SALES_SYSTEMS = "Sales Systems (Salesforce data)"
 SUPPORT_OPS = "Support Ops (Zendesk data)"

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..integrity.rules import CHECKS, Key
-from . import kit, registry
-from .integrity_guide import GUIDES
+from ..reports import kit, registry
+from .guide import GUIDES
+from .rules import CHECKS, Key
 
 e, v, a = kit.e, kit.empty_or, kit.link
 
