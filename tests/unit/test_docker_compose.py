@@ -230,6 +230,7 @@ def _closure(requirement_files: list[str]) -> set[str]:
 def _imports(*folders: str) -> set[str]:
     names = set()
     for folder in folders:
+        assert (ROOT / folder).is_dir(), f"{folder} does not exist: update the test to the layout"
         for path in (ROOT / folder).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text())):
                 if isinstance(node, ast.Import):

@@ -159,4 +159,5 @@ def notify_run(engine: Engine, run_date: Any = None, *, dry_run: bool = False) -
         row = conn.execute(select(integrity_runs).where(integrity_runs.c.run_date == day)).first()
     if row is None:
         raise LookupError(f"no integrity run recorded for {day}: run the checks first")
-    return notify(engine, f"crm-integrity:{day.isoformat()}", message(dict(row._mapping)), dry_run=dry_run)
+    return notify(engine, f"crm-integrity:{day.isoformat()}", message(dict(row._mapping)),
+                  writer="integrity_summary", dry_run=dry_run)
