@@ -100,7 +100,7 @@ def write_report(engine: Engine, *, now: dt.datetime | None = None, root: Path |
         text = kit.page("Ops notifications", body,
                         subtitle=kit.e(f"Premium SLA-breach alerts and Zendesk view counts, as of "
                                        f"{now:%Y-%m-%d %H:%M} UTC"),
-                        kit_href=kit.kit_href_for(page_dir, root), home_href="../../",
+                        kit_href=kit.kit_href_for(page_dir, root), home_href="../../../",
                         crumbs=[("Ops notifications", "../latest/index.html")])
         paths.append(kit.write_page(page_dir / "index.html", text, root))
     leads = [a["lead_minutes"] for a in alerts]

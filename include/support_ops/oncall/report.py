@@ -199,7 +199,7 @@ def write_report(engine: Engine, run_date: Any) -> dict[str, Any]:
     for folder in (day.isoformat(), "latest"):
         page_dir = root / FOLDER / folder
         text = kit.page("On-call roster and audit", body, subtitle=f"PagerDuty, {day.isoformat()}",
-                        kit_href=kit.kit_href_for(page_dir, root), home_href="../../",
+                        kit_href=kit.kit_href_for(page_dir, root), home_href="../../../",
                         crumbs=[("On-call", "../latest/index.html")])
         path = kit.write_page(page_dir / "index.html", text, root)
         if folder == day.isoformat():

@@ -76,7 +76,7 @@ def write_report(engine: Engine, run_date: dt.date, project: str | None = None) 
     for folder in (run_date.isoformat(), "latest"):
         page_dir = root / FOLDER / folder
         text = kit.page("Shared organizations audit", body, subtitle=f"Audit of {kit.e(run_date.isoformat())}",
-                        kit_href=kit.kit_href_for(page_dir, root), home_href="../../",
+                        kit_href=kit.kit_href_for(page_dir, root), home_href="../../../",
                         crumbs=[("Shared organizations", "../latest/index.html")])
         path = kit.write_page(page_dir / "index.html", text, root)
         if folder != "latest":
