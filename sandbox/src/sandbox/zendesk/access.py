@@ -29,8 +29,8 @@ from starlette.responses import Response
 
 from sandbox.core.app import ServiceContext
 from sandbox.core.collections import ZD_USERS
-from sandbox.zendesk.common import ZendeskError, ids_param, invalid, iso, json_response, not_found
-from sandbox.zendesk.orgs import MAX_BULK, _body, _queue_job, _too_many_jobs
+from sandbox.zendesk.common import invalid, iso, json_response, not_found
+from sandbox.zendesk.orgs import _body, bulk_update_job
 
 ZD_TARGETS = "zd_targets"
 ZD_TRIGGERS = "zd_triggers"
@@ -80,38 +80,9 @@ def _active_param(request: Request) -> bool | None:
 
 def access_handlers(ctx: ServiceContext) -> dict[str, Any]:
     async def users_update_many(request: Request) -> Response:
-        body = await _body(request)
-        if isinstance(body.get("users"), list):
-            items = body["users"]
-            if not items or not all(isinstance(i, dict) for i in items):
-                raise invalid("users must be a non-empty array of objects")
-            pairs = [(i.get("id"), {k: v for k, v in i.items() if k != "id"}) for i in items]
-        elif isinstance(body.get("user"), dict):
-            pairs = [(uid, body["user"]) for uid in ids_param(request, "ids", limit=MAX_BULK)]
-        else:
-            raise invalid("user (with ?ids=) or users is required")
-        if len(pairs) > MAX_BULK:
-            raise ZendeskError(400, "TooManyValues", f"You can only update up to {MAX_BULK} users at once")
-        for _, change in pairs:
-            _check(change)
-        now = ctx.now()
-        busy = _too_many_jobs(ctx, now)
-        if busy is not None:
-            return busy
-        results: list[dict] = []
-        changed: list[tuple[int, dict, int, int]] = []
-        for index, (uid, change) in enumerate(pairs):
-            doc = ctx.store.get(ZD_USERS, uid) if isinstance(uid, int) else None
-            if doc is None or doc.get("active") is False:
-                results.append({"index": index, "id": uid, "error": "RecordNotFound",
-                                "details": f"User {uid} not found"})
-                continue
-            doc = apply_user_change(doc, change, now)
-            changed.append((int(uid), doc, int(now), int(uid)))
-            results.append({"id": uid, "action": "update", "status": "Updated", "success": True})
-        if changed:
-            ctx.store.put_many(ZD_USERS, changed)
-        return json_response({"job_status": _queue_job(ctx, request, len(pairs), results, now)})
+        return await bulk_update_job(ctx, request, collection=ZD_USERS, singular="user",
+                                     plural="users", label="User", check=_check,
+                                     gone=lambda doc: doc.get("active") is False, apply=apply_user_change)
 
     async def user_update(request: Request) -> Response:
         uid = int(request.path_params["id"])

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -341,3 +342,45 @@ def org_routes_handlers(ctx: ServiceContext) -> dict[str, Any]:
         return json_response({"ticket": doc})
 
     return {name: fn for name, fn in locals().items() if callable(fn) and not name.startswith("_")}
+
+
+async def bulk_update_job(
+    ctx: ServiceContext, request: Request, *, collection: str, singular: str, plural: str,
+    label: str, check: Callable[[dict], None], gone: Callable[[dict], bool],
+    apply: Callable[[dict, dict, float], dict],
+) -> Response:
+    """`PUT /<plural>/update_many.json` as Zendesk answers it, for any collection: either
+    `{<plural>: [{id, ...}]}` or `{<singular>: {...}}` with `?ids=`, at most MAX_BULK records,
+    applied at once and reported through a queued job status with per-item results."""
+    body = await _body(request)
+    if isinstance(body.get(plural), list):
+        items = body[plural]
+        if not items or not all(isinstance(i, dict) for i in items):
+            raise invalid(f"{plural} must be a non-empty array of objects")
+        pairs = [(i.get("id"), {k: v for k, v in i.items() if k != "id"}) for i in items]
+    elif isinstance(body.get(singular), dict):
+        pairs = [(rid, body[singular]) for rid in ids_param(request, "ids", limit=MAX_BULK)]
+    else:
+        raise invalid(f"{singular} (with ?ids=) or {plural} is required")
+    if len(pairs) > MAX_BULK:
+        raise ZendeskError(400, "TooManyValues", f"You can only update up to {MAX_BULK} {plural} at once")
+    for _, change in pairs:
+        check(change)
+    now = ctx.now()
+    busy = _too_many_jobs(ctx, now)
+    if busy is not None:
+        return busy
+    results: list[dict] = []
+    changed: list[tuple[int, dict, int, int]] = []
+    for index, (rid, change) in enumerate(pairs):
+        doc = ctx.store.get(collection, rid) if isinstance(rid, int) else None
+        if doc is None or gone(doc):
+            results.append({"index": index, "id": rid, "error": "RecordNotFound",
+                            "details": f"{label} {rid} not found"})
+            continue
+        doc = apply(doc, change, now)
+        changed.append((int(rid), doc, int(now), int(rid)))
+        results.append({"id": rid, "action": "update", "status": "Updated", "success": True})
+    if changed:
+        ctx.store.put_many(collection, changed)
+    return json_response({"job_status": _queue_job(ctx, request, len(pairs), results, now)})

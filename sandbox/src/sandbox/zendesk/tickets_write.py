@@ -23,8 +23,8 @@ from starlette.responses import Response
 
 from sandbox.core.app import ServiceContext
 from sandbox.core.collections import ZD_TICKETS
-from sandbox.zendesk.common import ZendeskError, ids_param, invalid, iso, json_response
-from sandbox.zendesk.orgs import MAX_BULK, _body, _queue_job, _too_many_jobs
+from sandbox.zendesk.common import ids_param, invalid, iso, json_response
+from sandbox.zendesk.orgs import MAX_BULK, bulk_update_job
 
 SETTABLE = ("status", "priority", "assignee_id", "group_id")
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
@@ -64,39 +64,9 @@ def apply_change(doc: dict, change: dict, now: float) -> dict:
 
 def ticket_write_handlers(ctx: ServiceContext) -> dict[str, Any]:
     async def tickets_update_many(request: Request) -> Response:
-        body = await _body(request)
-        if isinstance(body.get("tickets"), list):
-            items = body["tickets"]
-            if not items or not all(isinstance(i, dict) for i in items):
-                raise invalid("tickets must be a non-empty array of objects")
-            pairs = [(i.get("id"), {k: v for k, v in i.items() if k != "id"}) for i in items]
-        elif isinstance(body.get("ticket"), dict):
-            ids = ids_param(request, "ids", limit=MAX_BULK)
-            pairs = [(tid, body["ticket"]) for tid in ids]
-        else:
-            raise invalid("ticket (with ?ids=) or tickets is required")
-        if len(pairs) > MAX_BULK:
-            raise ZendeskError(400, "TooManyValues", f"You can only update up to {MAX_BULK} tickets at once")
-        for _, change in pairs:
-            _check(change)
-        now = ctx.now()
-        busy = _too_many_jobs(ctx, now)
-        if busy is not None:
-            return busy
-        results: list[dict] = []
-        changed: list[tuple[int, dict, int, int]] = []
-        for index, (tid, change) in enumerate(pairs):
-            doc = ctx.store.get(ZD_TICKETS, tid) if isinstance(tid, int) else None
-            if doc is None or doc.get("status") == "deleted":
-                results.append({"index": index, "id": tid, "error": "RecordNotFound",
-                                "details": f"Ticket {tid} not found"})
-                continue
-            doc = apply_change(doc, change, now)
-            changed.append((int(tid), doc, int(now), int(tid)))
-            results.append({"id": tid, "action": "update", "status": "Updated", "success": True})
-        if changed:
-            ctx.store.put_many(ZD_TICKETS, changed)
-        return json_response({"job_status": _queue_job(ctx, request, len(pairs), results, now)})
+        return await bulk_update_job(ctx, request, collection=ZD_TICKETS, singular="ticket",
+                                     plural="tickets", label="Ticket", check=_check,
+                                     gone=lambda doc: doc.get("status") == "deleted", apply=apply_change)
 
     async def tickets_show_many(request: Request) -> Response:
         ids = ids_param(request, "ids", limit=MAX_BULK)
